@@ -1,0 +1,5 @@
+//! Fast CPU kernels: plain functions over slices and a params struct.
+
+pub(crate) mod elementwise;
+pub(crate) mod movement;
+pub(crate) mod reduce;

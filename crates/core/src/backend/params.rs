@@ -1,0 +1,125 @@
+//! Parameter types shared by every backend. Kernels take slices plus these, so a
+//! future CUDA backend receives exactly the same descriptions.
+
+/// An element-wise function of one tensor. Parameters travel in the variant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum UnaryOp {
+    Neg,
+    Abs,
+    Exp,
+    Log,
+    Sqrt,
+    Rsqrt,
+    Square,
+    Recip,
+    Tanh,
+    Sigmoid,
+    Relu,
+    /// min(max(x, 0), 6)
+    Relu6,
+    LeakyRelu {
+        alpha: f32,
+    },
+    Elu {
+        alpha: f32,
+    },
+    Selu,
+    /// x * Phi(x) with the exact normal CDF.
+    Gelu,
+    /// The tanh approximation of GELU.
+    GeluTanh,
+    Softplus,
+    Softsign,
+    /// relu6(x + 3) / 6, Keras 3's definition.
+    HardSigmoid,
+    Silu,
+    Clamp {
+        min: f32,
+        max: f32,
+    },
+    PowScalar {
+        p: f32,
+    },
+    AddScalar {
+        c: f32,
+    },
+    MulScalar {
+        c: f32,
+    },
+}
+
+impl UnaryOp {
+    pub(crate) fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Abs => "abs",
+            Exp => "exp",
+            Log => "log",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Square => "square",
+            Recip => "recip",
+            Tanh => "tanh",
+            Sigmoid => "sigmoid",
+            Relu => "relu",
+            Relu6 => "relu6",
+            LeakyRelu { .. } => "leaky_relu",
+            Elu { .. } => "elu",
+            Selu => "selu",
+            Gelu => "gelu",
+            GeluTanh => "gelu_tanh",
+            Softplus => "softplus",
+            Softsign => "softsign",
+            HardSigmoid => "hard_sigmoid",
+            Silu => "silu",
+            Clamp { .. } => "clamp",
+            PowScalar { .. } => "pow_scalar",
+            AddScalar { .. } => "add_scalar",
+            MulScalar { .. } => "mul_scalar",
+        }
+    }
+}
+
+/// An element-wise function of two tensors of the same (broadcast) shape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Maximum,
+    Minimum,
+    Pow,
+    /// Comparisons give 1.0 where true and 0.0 elsewhere.
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `rhs * f'(lhs)`: the backward of a unary op, fused into one pass.
+    UnaryBackward(UnaryOp),
+}
+
+impl BinaryOp {
+    pub(crate) fn name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            Maximum => "maximum",
+            Minimum => "minimum",
+            Pow => "pow",
+            Eq => "eq",
+            Ne => "ne",
+            Lt => "lt",
+            Le => "le",
+            Gt => "gt",
+            Ge => "ge",
+            UnaryBackward(_) => "unary_backward",
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Naive kernels: the oracle that fast kernels are tested against. Never optimised.

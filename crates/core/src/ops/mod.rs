@@ -1,0 +1,9 @@
+//! Public tensor ops. Each file is one family: it validates its inputs, computes the
+//! output shape, calls the backend, and records its backward beside its forward.
+//! Most ops are also methods on [`crate::Tensor`].
+
+pub mod binary;
+pub mod geometry;
+pub mod movement;
+pub mod reduce;
+pub mod unary;
