@@ -1,5 +1,6 @@
 //! Fast CPU kernels: plain functions over slices and a params struct.
 
 pub(crate) mod elementwise;
+pub(crate) mod gemm;
 pub(crate) mod movement;
 pub(crate) mod reduce;
