@@ -4,9 +4,13 @@
 /// The element type of a tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DType {
+    /// 32-bit float: the compute type.
     F32,
+    /// IEEE half precision (storage).
     F16,
+    /// bfloat16 (storage).
     BF16,
+    /// 64-bit signed integer: indices and labels.
     I64,
 }
 

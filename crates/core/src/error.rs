@@ -3,7 +3,9 @@
 
 use crate::{DType, Shape};
 
-/// Everything that can go wrong in a tensor operation.
+/// Everything that can go wrong in a tensor operation. Field names say what each
+/// value is; the `Display` text is the message users see.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Shapes that the op cannot combine, e.g. `matmul: (2, 3) x (4, 5)`.

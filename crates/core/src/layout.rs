@@ -20,15 +20,19 @@ impl Layout {
         Layout { shape, strides, offset: 0 }
     }
 
+    /// The shape of the view.
     pub fn shape(&self) -> &Shape {
         &self.shape
     }
+    /// The dimensions of the view.
     pub fn dims(&self) -> &[usize] {
         self.shape.dims()
     }
+    /// Per-axis strides in elements (0 on broadcast axes).
     pub fn strides(&self) -> &[usize] {
         &self.strides
     }
+    /// Index of the first element in storage.
     pub fn offset(&self) -> usize {
         self.offset
     }

@@ -20,6 +20,8 @@
 //! # Ok::<(), fovea_core::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod autodiff;
 pub(crate) mod backend;
 mod dtype;

@@ -43,6 +43,7 @@ fn standard_normal(key: u64, i: u64) -> f32 {
 }
 
 impl Rng {
+    /// A generator whose whole sequence is fixed by `seed`.
     pub fn new(seed: u64) -> Self {
         Rng { seed, draws: 0 }
     }

@@ -17,10 +17,12 @@ impl Shape {
         Shape(Vec::new())
     }
 
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         &self.0
     }
 
+    /// Number of axes.
     pub fn rank(&self) -> usize {
         self.0.len()
     }

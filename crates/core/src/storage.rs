@@ -8,6 +8,7 @@ use crate::{DType, Error, Result, Shape};
 /// The device a tensor lives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Device {
+    /// Host memory and CPU kernels.
     Cpu,
 }
 

@@ -85,10 +85,12 @@ impl Tensor {
         Ok(Self::from_f32_vec(data, shape))
     }
 
+    /// A tensor of zeros; out of memory is an error.
     pub fn zeros(shape: impl Into<Shape>) -> Result<Tensor> {
         Self::full(shape, 0.0)
     }
 
+    /// A tensor of ones.
     pub fn ones(shape: impl Into<Shape>) -> Result<Tensor> {
         Self::full(shape, 1.0)
     }
@@ -108,30 +110,39 @@ impl Tensor {
 
     // ----- accessors ----------------------------------------------------------------
 
+    /// The identity that keys this tensor's gradient.
     pub fn id(&self) -> TensorId {
         self.0.id
     }
+    /// The shape of this tensor.
     pub fn shape(&self) -> &Shape {
         self.0.layout.shape()
     }
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         self.0.layout.dims()
     }
+    /// Number of axes.
     pub fn rank(&self) -> usize {
         self.dims().len()
     }
+    /// Number of elements.
     pub fn numel(&self) -> usize {
         self.shape().numel()
     }
+    /// Shape, strides and offset of this view into its storage.
     pub fn layout(&self) -> &Layout {
         &self.0.layout
     }
+    /// True when the elements are dense and row-major.
     pub fn is_contiguous(&self) -> bool {
         self.0.layout.is_contiguous()
     }
+    /// The element type.
     pub fn dtype(&self) -> DType {
         self.read().dtype()
     }
+    /// Where the data lives.
     pub fn device(&self) -> Device {
         self.read().device()
     }

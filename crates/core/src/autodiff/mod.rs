@@ -62,6 +62,7 @@ pub struct NoGradGuard {
 }
 
 impl NoGradGuard {
+    /// Turns recording off until the guard is dropped.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         let previous = GRAD_ENABLED.with(|g| g.replace(false));
@@ -107,10 +108,12 @@ impl Gradients {
         self.grads.remove(&var.id())
     }
 
+    /// Number of variables with a gradient.
     pub fn len(&self) -> usize {
         self.grads.len()
     }
 
+    /// True when no variable received a gradient.
     pub fn is_empty(&self) -> bool {
         self.grads.is_empty()
     }

@@ -16,17 +16,23 @@ use crate::{Error, Result};
 /// How a spatial axis is padded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Padding {
+    /// No padding.
     #[default]
     Valid,
+    /// Output size ceil(n / stride); the odd padding cell goes after.
     Same,
+    /// All padding before (1-D sequences): output t sees inputs <= t.
     Causal,
 }
 
 /// The size and padding of one spatial axis of an op's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AxisGeometry {
+    /// Output size along the axis.
     pub out: usize,
+    /// Padding cells before the first input cell (top / left).
     pub pad_before: usize,
+    /// Padding cells after the last input cell (bottom / right).
     pub pad_after: usize,
 }
 

@@ -40,6 +40,7 @@ impl Tensor {
     pub fn log(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Log)
     }
+    /// Square root.
     pub fn sqrt(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Sqrt)
     }
@@ -55,6 +56,7 @@ impl Tensor {
     pub fn recip(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Recip)
     }
+    /// Hyperbolic tangent.
     pub fn tanh(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Tanh)
     }
