@@ -1,1 +1,54 @@
-fn main() {}
+//! The `fovea` command line.
+
+mod demo;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "fovea", version, about = "Convolutional networks in Rust, the Keras way")]
+struct Cli {
+    /// Kernel threads (default: FOVEA_NUM_THREADS, else all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a small CNN written directly on fovea-core's ops (conv, pool, matmul,
+    /// log-softmax, autodiff, SGD with momentum) on a generated 4-class image task.
+    Demo(demo::DemoArgs),
+    /// Print the engine's configuration (threads, version).
+    Info,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fovea: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    // Validate the environment up front so a typo in FOVEA_NUM_THREADS is reported,
+    // not silently replaced by the default.
+    let env_threads = fovea_core::num_threads_from_env()?;
+    if let Some(n) = cli.threads.or(env_threads) {
+        fovea_core::set_num_threads(n)?;
+    }
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Info => {
+            println!("fovea {}", env!("CARGO_PKG_VERSION"));
+            println!("threads: {}", fovea_core::num_threads());
+            Ok(())
+        }
+    }
+}

@@ -1,1 +1,2 @@
-//! placeholder
+//! fovea-keras: everything that knows Keras files and strings (`.keras` archives,
+//! `config.json`, HDF5 weights). Lands with the Keras-import issue.

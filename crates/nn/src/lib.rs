@@ -1,1 +1,3 @@
-//! placeholder
+//! fovea-nn: Keras-semantics layers, models, `summary()`, losses, optimizers and the
+//! training loop, built on fovea-core. The layer library lands with the layers issue;
+//! this crate is laid out now so the workspace has its final shape.
