@@ -3,6 +3,7 @@
 //! `cpu/` (fast) and `reference/` (naive test oracles).
 
 pub(crate) mod cpu;
+pub(crate) mod matmul;
 pub(crate) mod params;
 #[cfg(test)]
 pub(crate) mod reference;
