@@ -7,6 +7,7 @@ pub(crate) mod matmul;
 pub(crate) mod params;
 #[cfg(test)]
 pub(crate) mod reference;
+pub(crate) mod softmax;
 
 use crate::storage::{zeros_f32, Storage};
 use crate::{Result, Shape, Tensor};

@@ -142,3 +142,14 @@ pub(crate) struct MatmulParams {
     pub b_rs: usize,
     pub b_cs: usize,
 }
+
+/// Softmax along one axis of a dense tensor viewed as `(outer, n, inner)`: the axis has
+/// length `n` and stride `inner`. `log` selects log-softmax.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SoftmaxParams {
+    pub outer: usize,
+    pub n: usize,
+    pub inner: usize,
+    pub log: bool,
+}

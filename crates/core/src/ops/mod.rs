@@ -7,4 +7,5 @@ pub mod geometry;
 pub mod matmul;
 pub mod movement;
 pub mod reduce;
+pub mod softmax;
 pub mod unary;

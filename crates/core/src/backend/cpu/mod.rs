@@ -5,3 +5,4 @@ pub(crate) mod gemm;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod reduce;
+pub(crate) mod softmax;
