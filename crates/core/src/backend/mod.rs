@@ -3,9 +3,11 @@
 //! `cpu/` (fast) and `reference/` (naive test oracles).
 
 pub(crate) mod cpu;
+pub(crate) mod matmul;
 pub(crate) mod params;
 #[cfg(test)]
 pub(crate) mod reference;
+pub(crate) mod softmax;
 
 use crate::storage::{zeros_f32, Storage};
 use crate::{Result, Shape, Tensor};

@@ -123,3 +123,33 @@ impl BinaryOp {
         }
     }
 }
+
+/// A batch of matrix products `c[t] = a[t] @ b[t]`, `a[t]` is `m x k`, `b[t]` is `k x n`.
+/// Element `(i, j)` of `a[t]` sits at `a_offsets[t] + i * a_rs + j * a_cs` (likewise for
+/// `b`), so transposed and broadcast views need no copy. The per-product offsets travel
+/// beside this struct rather than as batch strides, because broadcast batch axes of any
+/// rank do not fold into one stride (and a batched GPU gemm takes pointer arrays anyway).
+/// The output is dense: `(batch, m, n)` in row-major order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MatmulParams {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub batch: usize,
+    pub a_rs: usize,
+    pub a_cs: usize,
+    pub b_rs: usize,
+    pub b_cs: usize,
+}
+
+/// Softmax along one axis of a dense tensor viewed as `(outer, n, inner)`: the axis has
+/// length `n` and stride `inner`. `log` selects log-softmax.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SoftmaxParams {
+    pub outer: usize,
+    pub n: usize,
+    pub inner: usize,
+    pub log: bool,
+}

@@ -4,6 +4,8 @@
 
 pub mod binary;
 pub mod geometry;
+pub mod matmul;
 pub mod movement;
 pub mod reduce;
+pub mod softmax;
 pub mod unary;

@@ -1,7 +1,6 @@
 //! The one wrapper around the `gemm` crate: a bounds-checked single-precision matrix
 //! product over strided slices. Matmul, convolution (im2col) and their backwards all
 //! come through here, so a faster micro-kernel later changes one file.
-#![allow(dead_code)] // used by matmul and conv, which land next
 
 use crate::threads;
 

@@ -2,5 +2,7 @@
 
 pub(crate) mod elementwise;
 pub(crate) mod gemm;
+pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod reduce;
+pub(crate) mod softmax;
