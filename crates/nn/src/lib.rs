@@ -7,3 +7,10 @@
 pub mod initializers;
 
 pub use initializers::Initializer;
+pub mod activations;
+pub mod constraints;
+pub mod regularizers;
+
+pub use activations::Activation;
+pub use constraints::Constraint;
+pub use regularizers::Regularizer;
