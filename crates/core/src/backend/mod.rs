@@ -4,6 +4,7 @@
 
 pub(crate) mod cpu;
 pub(crate) mod params;
+pub(crate) mod pool;
 #[cfg(test)]
 pub(crate) mod reference;
 

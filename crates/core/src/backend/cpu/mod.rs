@@ -3,4 +3,5 @@
 pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod movement;
+pub(crate) mod pool;
 pub(crate) mod reduce;
