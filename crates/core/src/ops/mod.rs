@@ -5,5 +5,6 @@
 pub mod binary;
 pub mod geometry;
 pub mod movement;
+pub mod pool;
 pub mod reduce;
 pub mod unary;
