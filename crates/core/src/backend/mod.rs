@@ -5,6 +5,7 @@
 pub(crate) mod cpu;
 pub(crate) mod matmul;
 pub(crate) mod params;
+pub(crate) mod pool;
 #[cfg(test)]
 pub(crate) mod reference;
 pub(crate) mod softmax;

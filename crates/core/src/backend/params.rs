@@ -153,3 +153,29 @@ pub(crate) struct SoftmaxParams {
     pub inner: usize,
     pub log: bool,
 }
+
+/// One 2-D pooling problem over an NHWC input (1-D pooling is the `h = 1` case).
+///
+/// # Shapes
+/// Input `(n, h, w, c)`, output `(n, h_out, w_out, c)`. Output row `oh` reads padded rows
+/// `oh * stride_h .. oh * stride_h + ph`, i.e. input rows shifted up by `pad_top`; padded
+/// cells take no part in a window. The op guarantees every pad is smaller than the pool
+/// size on its axis, so every window holds at least one real cell.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pool2dParams {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad_top: usize,
+    pub pad_bottom: usize,
+    pub pad_left: usize,
+    pub pad_right: usize,
+    pub h_out: usize,
+    pub w_out: usize,
+}

@@ -6,6 +6,7 @@ pub mod binary;
 pub mod geometry;
 pub mod matmul;
 pub mod movement;
+pub mod pool;
 pub mod reduce;
 pub mod softmax;
 pub mod unary;

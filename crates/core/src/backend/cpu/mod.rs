@@ -4,5 +4,6 @@ pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod matmul;
 pub(crate) mod movement;
+pub(crate) mod pool;
 pub(crate) mod reduce;
 pub(crate) mod softmax;

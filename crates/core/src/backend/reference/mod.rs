@@ -2,3 +2,5 @@
 
 pub(crate) mod matmul;
 pub(crate) mod softmax;
+
+pub(crate) mod pool;

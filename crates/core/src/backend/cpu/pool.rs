@@ -1,0 +1,242 @@
+//! Max and average pooling over NHWC, forward and backward.
+//!
+//! Every loop nest keeps channels innermost: in NHWC one spatial cell is `c` contiguous
+//! floats, so each window cell is a dense slice and the channel loop vectorises. Work is
+//! split over rows (an image row of the buffer being written), so threads never share
+//! an output cell.
+//!
+//! Both backwards are gathers over the input gradient rather than scatters from the
+//! output gradient: each input cell sums over the few windows that cover it. That keeps
+//! overlapping windows race-free without locks and fixes the summation order, so results
+//! do not depend on the thread count.
+
+use rayon::prelude::*;
+
+use crate::backend::params::Pool2dParams;
+use crate::threads;
+
+/// Below this many cell visits the fork/join costs more than it gains.
+const PAR_MIN_WORK: usize = 1 << 15;
+
+/// The real input range `[lo, hi)` that output `o` reads on an axis of size `n`.
+/// Never empty: the op keeps every pad below the pool size.
+#[inline]
+fn span(o: usize, stride: usize, k: usize, pad: usize, n: usize) -> (usize, usize) {
+    let start = o * stride;
+    (start.saturating_sub(pad), (start + k).saturating_sub(pad).min(n))
+}
+
+/// The outputs `[lo, hi)` whose windows hold input `i`; empty for a cell that a stride
+/// larger than the pool skips.
+#[inline]
+fn covering(i: usize, stride: usize, k: usize, pad: usize, out: usize) -> (usize, usize) {
+    let q = i + pad;
+    let lo = (q + 1).saturating_sub(k).div_ceil(stride);
+    let hi = (q / stride + 1).min(out);
+    (lo, hi.max(lo))
+}
+
+/// The position of input `(ih, iw)` inside the window of output `(oh, ow)`, counted in
+/// row-major order over the whole padded window: the argmax code of max backward.
+#[inline]
+fn window_index(p: &Pool2dParams, ih: usize, iw: usize, oh: usize, ow: usize) -> u32 {
+    let r = ih + p.pad_top - oh * p.stride_h;
+    let s = iw + p.pad_left - ow * p.stride_w;
+    // The op checks that ph * pw fits in u32.
+    (r * p.pw + s) as u32
+}
+
+/// Calls `f(scratch, r, row)` on each `row_len`-long row `r` of `out`, in parallel when
+/// `work` is large. `init` makes one scratch value per task, not per element.
+fn for_each_row<T: Send, S>(
+    out: &mut [T],
+    row_len: usize,
+    work: usize,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize, &mut [T]) + Sync + Send,
+) {
+    if row_len == 0 || out.is_empty() {
+        return;
+    }
+    if work >= PAR_MIN_WORK && threads::num_threads() > 1 {
+        threads::run(|| {
+            out.par_chunks_mut(row_len).enumerate().for_each_init(&init, |s, (r, row)| f(s, r, row));
+        });
+    } else {
+        let mut s = init();
+        out.chunks_mut(row_len).enumerate().for_each(|(r, row)| f(&mut s, r, row));
+    }
+}
+
+/// Max pooling; NaN wins, as in numpy's max.
+///
+/// # Shapes
+/// `x` dense `(n, h, w, c)`, `out` dense `(n, h_out, w_out, c)`.
+pub(crate) fn max_pool2d(x: &[f32], p: &Pool2dParams, out: &mut [f32]) {
+    let (c, plane) = (p.c, p.h * p.w * p.c);
+    let work = out.len().saturating_mul(p.ph * p.pw);
+    for_each_row(
+        out,
+        p.w_out * c,
+        work,
+        || (),
+        |_, r, row| {
+            let (b, oh) = (r / p.h_out, r % p.h_out);
+            let img = &x[b * plane..(b + 1) * plane];
+            let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
+            for (ow, o) in row.chunks_exact_mut(c).enumerate() {
+                let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+                o.copy_from_slice(&img[(h0 * p.w + w0) * c..][..c]);
+                for ih in h0..h1 {
+                    for cell in img[(ih * p.w + w0) * c..(ih * p.w + w1) * c].chunks_exact(c) {
+                        for (m, &v) in o.iter_mut().zip(cell) {
+                            *m = if v > *m || v.is_nan() { v } else { *m };
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// Average pooling; each window divides by its count of real (unpadded) cells.
+///
+/// # Shapes
+/// `x` dense `(n, h, w, c)`, `out` dense `(n, h_out, w_out, c)`.
+pub(crate) fn avg_pool2d(x: &[f32], p: &Pool2dParams, out: &mut [f32]) {
+    let (c, plane) = (p.c, p.h * p.w * p.c);
+    let work = out.len().saturating_mul(p.ph * p.pw);
+    for_each_row(
+        out,
+        p.w_out * c,
+        work,
+        || (),
+        |_, r, row| {
+            let (b, oh) = (r / p.h_out, r % p.h_out);
+            let img = &x[b * plane..(b + 1) * plane];
+            let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
+            for (ow, o) in row.chunks_exact_mut(c).enumerate() {
+                let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+                o.fill(0.0);
+                for ih in h0..h1 {
+                    for cell in img[(ih * p.w + w0) * c..(ih * p.w + w1) * c].chunks_exact(c) {
+                        o.iter_mut().zip(cell).for_each(|(s, &v)| *s += v);
+                    }
+                }
+                let inv = 1.0 / ((h1 - h0) * (w1 - w0)) as f32;
+                o.iter_mut().for_each(|s| *s *= inv);
+            }
+        },
+    );
+}
+
+/// For every output cell, the [`window_index`] of the first maximal input cell of its
+/// window in row-major window order (the first NaN, if any).
+///
+/// # Shapes
+/// `x` dense `(n, h, w, c)`, `arg` dense `(n, h_out, w_out, c)`.
+fn argmax_pool2d(x: &[f32], p: &Pool2dParams, arg: &mut [u32]) {
+    let (c, plane) = (p.c, p.h * p.w * p.c);
+    let work = arg.len().saturating_mul(p.ph * p.pw);
+    for_each_row(
+        arg,
+        p.w_out * c,
+        work,
+        || vec![0f32; c],
+        |best, r, row| {
+            let (b, oh) = (r / p.h_out, r % p.h_out);
+            let img = &x[b * plane..(b + 1) * plane];
+            let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
+            for (ow, a) in row.chunks_exact_mut(c).enumerate() {
+                let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+                best.copy_from_slice(&img[(h0 * p.w + w0) * c..][..c]);
+                a.fill(window_index(p, h0, w0, oh, ow));
+                for ih in h0..h1 {
+                    for iw in w0..w1 {
+                        let k = window_index(p, ih, iw, oh, ow);
+                        let cell = &img[(ih * p.w + iw) * c..][..c];
+                        for ((m, ai), &v) in best.iter_mut().zip(a.iter_mut()).zip(cell) {
+                            // Strictly greater keeps the first of equal maxima.
+                            let take = (v > *m || v.is_nan()) && !m.is_nan();
+                            *m = if take { v } else { *m };
+                            *ai = if take { k } else { *ai };
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// The backward of [`max_pool2d`]: each output gradient goes to the first maximal cell
+/// of its window; cells shared by overlapping windows sum what they receive.
+/// `arg` is scratch of the output's size.
+///
+/// # Shapes
+/// `x` and `gx` dense `(n, h, w, c)`; `g` and `arg` dense `(n, h_out, w_out, c)`.
+pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, arg: &mut [u32], gx: &mut [f32]) {
+    argmax_pool2d(x, p, arg);
+    let arg = &*arg;
+    let c = p.c;
+    let cover = p.ph.div_ceil(p.stride_h) * p.pw.div_ceil(p.stride_w);
+    for_each_row(
+        gx,
+        p.w * c,
+        gx.len().saturating_mul(cover),
+        || (),
+        |_, r, row| {
+            let (b, ih) = (r / p.h, r % p.h);
+            let (oh0, oh1) = covering(ih, p.stride_h, p.ph, p.pad_top, p.h_out);
+            for (iw, d) in row.chunks_exact_mut(c).enumerate() {
+                let (ow0, ow1) = covering(iw, p.stride_w, p.pw, p.pad_left, p.w_out);
+                d.fill(0.0);
+                for oh in oh0..oh1 {
+                    for ow in ow0..ow1 {
+                        let k = window_index(p, ih, iw, oh, ow);
+                        let off = ((b * p.h_out + oh) * p.w_out + ow) * c;
+                        for ((d, &gv), &a) in d.iter_mut().zip(&g[off..off + c]).zip(&arg[off..off + c]) {
+                            *d += if a == k { gv } else { 0.0 };
+                        }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// The backward of [`avg_pool2d`]: each real cell of a window receives the window's
+/// gradient divided by its real-cell count.
+///
+/// # Shapes
+/// `g` dense `(n, h_out, w_out, c)`, `gx` dense `(n, h, w, c)`.
+pub(crate) fn avg_pool2d_backward(g: &[f32], p: &Pool2dParams, gx: &mut [f32]) {
+    let c = p.c;
+    let cover = p.ph.div_ceil(p.stride_h) * p.pw.div_ceil(p.stride_w);
+    for_each_row(
+        gx,
+        p.w * c,
+        gx.len().saturating_mul(cover),
+        || (),
+        |_, r, row| {
+            let (b, ih) = (r / p.h, r % p.h);
+            let (oh0, oh1) = covering(ih, p.stride_h, p.ph, p.pad_top, p.h_out);
+            for (iw, d) in row.chunks_exact_mut(c).enumerate() {
+                let (ow0, ow1) = covering(iw, p.stride_w, p.pw, p.pad_left, p.w_out);
+                d.fill(0.0);
+                for oh in oh0..oh1 {
+                    let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
+                    for ow in ow0..ow1 {
+                        let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+                        let inv = 1.0 / ((h1 - h0) * (w1 - w0)) as f32;
+                        let off = ((b * p.h_out + oh) * p.w_out + ow) * c;
+                        d.iter_mut().zip(&g[off..off + c]).for_each(|(d, &gv)| *d += gv * inv);
+                    }
+                }
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+#[path = "pool_tests.rs"]
+mod tests;
