@@ -1,1 +1,2 @@
 //! Naive kernels: the oracle that fast kernels are tested against. Never optimised.
+pub(crate) mod conv;
