@@ -38,6 +38,7 @@ pub use autodiff::{check_gradients, is_grad_enabled, no_grad, GradCheck, Gradien
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use layout::Layout;
+pub use ops::conv::{Conv1dOptions, Conv2dOptions};
 pub use ops::pool::{Pool1dOptions, Pool2dOptions};
 pub use rng::Rng;
 pub use shape::{broadcast_shapes, normalize_axes, normalize_axis, Shape};

@@ -179,3 +179,29 @@ pub(crate) struct Pool2dParams {
     pub h_out: usize,
     pub w_out: usize,
 }
+
+/// One 2-D convolution: input `(n, h, w, c_in)` NHWC, kernel `(kh, kw, c_in / groups,
+/// c_out)` HWIO, output `(n, h_out, w_out, c_out)`. Padding is explicit per side; the op
+/// has already checked that `h_out`/`w_out` come from `ops::geometry::output_size`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Conv2dParams {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_in: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub c_out: usize,
+    pub groups: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub dil_h: usize,
+    pub dil_w: usize,
+    pub pad_top: usize,
+    pub pad_bottom: usize,
+    pub pad_left: usize,
+    pub pad_right: usize,
+    pub h_out: usize,
+    pub w_out: usize,
+}

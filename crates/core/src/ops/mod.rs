@@ -3,6 +3,7 @@
 //! Most ops are also methods on [`crate::Tensor`].
 
 pub mod binary;
+pub mod conv;
 pub mod geometry;
 pub mod matmul;
 pub mod movement;

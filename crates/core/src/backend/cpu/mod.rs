@@ -1,5 +1,8 @@
 //! Fast CPU kernels: plain functions over slices and a params struct.
 
+pub(crate) mod conv_im2col;
+#[cfg(test)]
+mod conv_tests;
 pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod matmul;

@@ -4,3 +4,5 @@ pub(crate) mod matmul;
 pub(crate) mod softmax;
 
 pub(crate) mod pool;
+
+pub(crate) mod conv;

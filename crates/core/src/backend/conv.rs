@@ -1,0 +1,82 @@
+//! Device dispatch for 2-D convolution. The op (`ops::conv`) has validated the shapes
+//! and computed [`Conv2dParams`]; these functions pick the kernel and allocate outputs.
+//!
+//! # Shapes
+//! `x` `(n, h, w, c_in)`, `kernel` `(kh, kw, c_in / groups, c_out)`, `dy` and the forward
+//! output `(n, h_out, w_out, c_out)`. Every tensor passed in must be contiguous.
+
+use crate::backend::cpu::conv_im2col;
+pub(crate) use crate::backend::params::Conv2dParams;
+use crate::storage::{zeros_f32, Storage};
+use crate::{Error, Result, Shape, Tensor};
+
+fn input_shape(p: &Conv2dParams) -> Shape {
+    Shape::new([p.n, p.h, p.w, p.c_in])
+}
+
+fn kernel_shape(p: &Conv2dParams) -> Shape {
+    Shape::new([p.kh, p.kw, p.c_in / p.groups, p.c_out])
+}
+
+fn output_shape(p: &Conv2dParams) -> Shape {
+    Shape::new([p.n, p.h_out, p.w_out, p.c_out])
+}
+
+/// The dense f32 elements of contiguous `t`, checked against the shape the params expect
+/// (a mismatch is a bug in the op, reported rather than indexed out of bounds).
+fn dense<'a>(op: &'static str, t: &Tensor, storage: &'a Storage, expect: &Shape) -> Result<&'a [f32]> {
+    if t.shape() != expect {
+        return Err(Error::shape(op, format!("internal: got shape {}, params describe {expect}", t.shape())));
+    }
+    let range =
+        t.layout().contiguous_range().ok_or_else(|| Error::arg(op, "internal: expected a contiguous tensor"))?;
+    Ok(&storage.as_f32(op)?[range])
+}
+
+/// `y = conv2d(x, kernel)`, shape `(n, h_out, w_out, c_out)`.
+pub(crate) fn conv2d_forward(x: &Tensor, kernel: &Tensor, p: &Conv2dParams) -> Result<Tensor> {
+    const OP: &str = "conv2d";
+    let (xs, ks) = (x.read(), kernel.read());
+    match (&*xs, &*ks) {
+        (Storage::Cpu(_), Storage::Cpu(_)) => {
+            let xd = dense(OP, x, &xs, &input_shape(p))?;
+            let kd = dense(OP, kernel, &ks, &kernel_shape(p))?;
+            let shape = output_shape(p);
+            let mut out = zeros_f32(OP, &shape)?;
+            conv_im2col::forward(xd, kd, p, &mut out);
+            Ok(Tensor::from_f32_vec(out, shape))
+        }
+    }
+}
+
+/// The gradient of conv2d with respect to its input, shape `(n, h, w, c_in)`.
+pub(crate) fn conv2d_backward_input(dy: &Tensor, kernel: &Tensor, p: &Conv2dParams) -> Result<Tensor> {
+    const OP: &str = "conv2d_backward_input";
+    let (gs, ks) = (dy.read(), kernel.read());
+    match (&*gs, &*ks) {
+        (Storage::Cpu(_), Storage::Cpu(_)) => {
+            let gd = dense(OP, dy, &gs, &output_shape(p))?;
+            let kd = dense(OP, kernel, &ks, &kernel_shape(p))?;
+            let shape = input_shape(p);
+            let mut dx = zeros_f32(OP, &shape)?;
+            conv_im2col::backward_input(gd, kd, p, &mut dx);
+            Ok(Tensor::from_f32_vec(dx, shape))
+        }
+    }
+}
+
+/// The gradient of conv2d with respect to its kernel, shape `(kh, kw, c_in / groups, c_out)`.
+pub(crate) fn conv2d_backward_kernel(x: &Tensor, dy: &Tensor, p: &Conv2dParams) -> Result<Tensor> {
+    const OP: &str = "conv2d_backward_kernel";
+    let (xs, gs) = (x.read(), dy.read());
+    match (&*xs, &*gs) {
+        (Storage::Cpu(_), Storage::Cpu(_)) => {
+            let xd = dense(OP, x, &xs, &input_shape(p))?;
+            let gd = dense(OP, dy, &gs, &output_shape(p))?;
+            let shape = kernel_shape(p);
+            let mut dw = zeros_f32(OP, &shape)?;
+            conv_im2col::backward_kernel(xd, gd, p, &mut dw);
+            Ok(Tensor::from_f32_vec(dw, shape))
+        }
+    }
+}
