@@ -18,10 +18,10 @@ const CLASS_NAMES: [&str; CLASSES] = ["horizontal", "vertical", "diagonal", "ant
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Passes over the training set.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 5)]
     epochs: usize,
     /// Training images (the test set is a quarter of this).
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = 4096)]
     train_size: usize,
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -135,7 +135,7 @@ pub fn run(args: &DemoArgs) -> std::result::Result<(), Box<dyn std::error::Error
         )
         .into());
     }
-    if !(args.lr.is_finite() && args.lr > 0.0) || !(0.0..1.0).contains(&args.momentum) {
+    if !(args.lr.is_finite() && args.lr > 0.0 && (0.0..1.0).contains(&args.momentum)) {
         return Err(format!("demo: need lr > 0 and 0 <= momentum < 1 (got {}, {})", args.lr, args.momentum).into());
     }
     let mut rng = Rng::new(args.seed);

@@ -1,6 +1,6 @@
 //! Reverse-mode automatic differentiation over the dynamic graph.
 //!
-//! An op whose inputs track gradients returns a tensor carrying a [`Node`]: the op's
+//! An op whose inputs track gradients returns a tensor carrying a `Node`: the op's
 //! name, its inputs and a backward closure holding what it saved. `loss.backward()`
 //! walks the nodes in reverse topological order, accumulating gradients, and frees each
 //! node's saved tensors as it goes (like PyTorch without `retain_graph`).
