@@ -65,8 +65,7 @@ fn pool() -> Arc<ThreadPool> {
     // Building a pool only fails when the OS refuses threads; then try one thread.
     let p = match build(default_threads()).or_else(|_| build(1)) {
         Ok(p) => p,
-        // ok: the OS refused even one thread; no kernel can run.
-        Err(e) => panic!("fovea: {e}"),
+        Err(e) => panic!("fovea: {e}"), // ok: the OS refused even one thread; no kernel can run.
     };
     *slot = Some(p.clone());
     p

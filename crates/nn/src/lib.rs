@@ -1,16 +1,27 @@
 //! fovea-nn: Keras-semantics layers, models, `summary()`, losses, optimizers and the
-//! training loop, built on fovea-core. The layer library lands with the layers issue;
-//! this crate is laid out now so the workspace has its final shape.
+//! training loop, built on fovea-core.
+//!
+//! Options are Rust enums and config structs whose field names are Keras's argument
+//! names (`filters`, `kernel_size`, `strides`, `padding`, ...); the Keras strings
+//! themselves (`"same"`, `"glorot_uniform"`) belong to fovea-keras.
 
 #![warn(missing_docs)]
 
-pub mod initializers;
-
-pub use initializers::Initializer;
 pub mod activations;
 pub mod constraints;
+mod error;
+pub mod initializers;
+pub mod layer;
+pub mod layers;
 pub mod regularizers;
+mod spec;
+mod variable;
 
 pub use activations::Activation;
 pub use constraints::Constraint;
+pub use error::{Error, Result};
+pub use initializers::Initializer;
+pub use layer::{CallContext, Layer};
 pub use regularizers::Regularizer;
+pub use spec::ShapeSpec;
+pub use variable::Variable;

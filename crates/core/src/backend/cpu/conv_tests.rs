@@ -1,3 +1,4 @@
+// Test-only module: declared under #[cfg(test)] in backend/cpu/mod.rs.
 //! The im2col kernels against the naive definitions on random conv problems
 //! (tract's `ConvProblem` approach), over both work plans and tiny patch chunks.
 

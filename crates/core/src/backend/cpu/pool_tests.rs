@@ -1,3 +1,4 @@
+// Test-only module: declared under #[cfg(test)] in backend/cpu/mod.rs.
 //! The fast pooling kernels against the naive ones in `backend::reference::pool`.
 
 use proptest::prelude::*;

@@ -1,0 +1,40 @@
+//! fovea-nn's error type: core errors plus errors that name a layer or a model.
+
+/// What can go wrong building, calling or saving a model.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A tensor op failed (its message names the op and shapes).
+    #[error(transparent)]
+    Core(#[from] fovea_core::Error),
+    /// A layer rejected its configuration or input. `layer` reads like
+    /// `conv2d_1 (Conv2D)`, as Keras's summary names layers.
+    #[error("{layer}: {msg}")]
+    Layer {
+        /// The layer's name and class.
+        layer: String,
+        /// What is wrong, with the values and shapes involved.
+        msg: String,
+    },
+    /// A model-level problem: graph wiring, unknown layer names, weights that do not fit.
+    #[error("model '{model}': {msg}")]
+    Model {
+        /// The model's name.
+        model: String,
+        /// What is wrong.
+        msg: String,
+    },
+}
+
+/// `Result` with fovea-nn's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Adds the layer's identity to an error raised while it ran, unless it already
+    /// carries one.
+    pub fn in_layer(self, layer: &str) -> Error {
+        match self {
+            e @ Error::Layer { .. } => e,
+            other => Error::Layer { layer: layer.to_string(), msg: other.to_string() },
+        }
+    }
+}

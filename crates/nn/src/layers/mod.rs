@@ -1,0 +1,7 @@
+//! The layer library. One file per layer family; each layer has a config struct whose
+//! fields are Keras's argument names, with Keras's defaults.
+
+pub(crate) mod common;
+mod dense;
+
+pub use dense::{Dense, DenseConfig};
