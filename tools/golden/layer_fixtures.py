@@ -10,7 +10,8 @@ every trainable weight (r_i fixed random), plus the non-trainable weights after 
 
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+# Must be set before keras is imported: the backend is chosen at import time.
+os.environ["KERAS_BACKEND"] = "jax"
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import json  # noqa: E402
@@ -53,9 +54,8 @@ def layer_case(family, name, layer, inputs, training=False, int_inputs=False):
     `<family>_<name>.json`. The layer is built by this call if it is not built yet."""
     rng = rng_for(family + "/" + name)
     xs = [jnp.asarray(x) for x in inputs]
-    call_args = xs if len(xs) > 1 and not getattr(layer, "_fovea_list_input", False) else xs
     if not layer.built:
-        layer(*call_args) if len(xs) == 1 else layer(call_args)
+        layer(xs[0] if len(xs) == 1 else xs)
     tv = [v.value for v in layer.trainable_variables]
     ntv = [v.value for v in layer.non_trainable_variables]
 

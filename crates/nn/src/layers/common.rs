@@ -37,3 +37,14 @@ pub fn activity_penalty(reg: &Option<Regularizer>, output: &Tensor, ctx: &mut Ca
     }
     Ok(())
 }
+
+/// Where the channel axis sits, Keras's `data_format`. fovea computes in channels-last
+/// (NHWC); a channels-first layer transposes at its edges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DataFormat {
+    /// `(batch, ..., channels)`, Keras's default.
+    #[default]
+    ChannelsLast,
+    /// `(batch, channels, ...)`.
+    ChannelsFirst,
+}

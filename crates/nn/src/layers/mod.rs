@@ -4,4 +4,6 @@
 pub(crate) mod common;
 mod dense;
 
+pub use common::DataFormat;
 pub use dense::{Dense, DenseConfig};
+pub use fovea_core::ops::geometry::Padding;
