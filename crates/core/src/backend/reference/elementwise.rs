@@ -100,7 +100,7 @@ pub(crate) fn unary_value(op: UnaryOp, x: f64) -> f64 {
                 0.0
             }
         }
-        Relu6 => x.max(0.0).min(6.0),
+        Relu6 => x.clamp(0.0, 6.0),
         LeakyRelu { alpha } => {
             if x > 0.0 {
                 x
@@ -123,7 +123,7 @@ pub(crate) fn unary_value(op: UnaryOp, x: f64) -> f64 {
         }
         Softplus => (1.0 + x.exp()).ln(),
         Softsign => x / (1.0 + x.abs()),
-        HardSigmoid => (x + 3.0).max(0.0).min(6.0) / 6.0,
+        HardSigmoid => (x + 3.0).clamp(0.0, 6.0) / 6.0,
         Silu => x * sigmoid(x),
         Clamp { min, max } => x.max(min as f64).min(max as f64),
         PowScalar { p } => x.powf(p as f64),
