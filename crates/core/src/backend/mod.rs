@@ -128,3 +128,17 @@ pub(crate) fn take_backward(
     cpu::movement::take_backward(&gs, outer, n, inner, idx, &mut out);
     Ok(out)
 }
+
+/// `out = if mask != 0 { on_true } else { on_false }` where all three are already
+/// broadcast (as views) to `out_shape`.
+pub(crate) fn select(mask: &Tensor, on_true: &Tensor, on_false: &Tensor, out_shape: &Shape) -> Result<Tensor> {
+    let (ms, ts, fs) = (mask.read(), on_true.read(), on_false.read());
+    match (&*ms, &*ts, &*fs) {
+        (Storage::Cpu(_), Storage::Cpu(_), Storage::Cpu(_)) => {
+            let (m, a, b) = (ms.as_f32("where")?, ts.as_f32("where")?, fs.as_f32("where")?);
+            let mut out = zeros_f32("where", out_shape)?;
+            cpu::elementwise::select(m, mask.layout(), a, on_true.layout(), b, on_false.layout(), &mut out);
+            Ok(Tensor::from_f32_vec(out, out_shape.clone()))
+        }
+    }
+}

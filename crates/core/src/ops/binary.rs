@@ -136,10 +136,11 @@ impl Tensor {
         let shape =
             broadcast_shapes("where", &broadcast_shapes("where", mask.shape(), on_true.shape())?, on_false.shape())?;
         let mask = mask.detach().broadcast_to(&shape)?;
-        // on_false + mask * (on_true - on_false), computed untracked then recorded once.
-        let diff = binary_untracked(BinaryOp::Sub, on_true, on_false)?;
-        let picked = binary_untracked(BinaryOp::Mul, &mask, &diff)?;
-        let out = binary_untracked(BinaryOp::Add, on_false, &picked)?;
+        // A selection kernel, not `on_false + mask * (on_true - on_false)`: that rounds
+        // (1 vs 1e8 gives 0) and turns an infinity in the branch not taken into NaN.
+        let tv = on_true.view_with_layout(on_true.layout().broadcast_to(&shape)?);
+        let fv = on_false.view_with_layout(on_false.layout().broadcast_to(&shape)?);
+        let out = backend::select(&mask, &tv, &fv, &shape)?;
         Ok(record(out, "where", &[on_true, on_false], || {
             let (st, sf) = (on_true.shape().clone(), on_false.shape().clone());
             Box::new(move |g, needs| {

@@ -90,8 +90,9 @@ macro_rules! with_unary {
                 let $f = sigmoid;
                 $body
             }
+            // NaN passes through (numpy's maximum(x, 0)), so a diverging net shows it.
             Relu => {
-                let $f = |x: f32| if x > 0.0 { x } else { 0.0 };
+                let $f = |x: f32| if x < 0.0 { 0.0 } else { x };
                 $body
             }
             Relu6 => {
@@ -135,7 +136,16 @@ macro_rules! with_unary {
                 $body
             }
             Clamp { min, max } => {
-                let $f = move |x: f32| x.max(min).min(max);
+                // Comparisons rather than f32::max/min, which would turn NaN into `min`.
+                let $f = move |x: f32| {
+                    if x < min {
+                        min
+                    } else if x > max {
+                        max
+                    } else {
+                        x
+                    }
+                };
                 $body
             }
             PowScalar { p } => {
@@ -432,6 +442,45 @@ fn map2(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, out: &mut [f32], f: impl
             }
             oa -= al.strides()[ax] * dims[ax];
             ob -= bl.strides()[ax] * dims[ax];
+            idx[ax] = 0;
+        }
+    }
+}
+
+/// `out[i] = if mask[i] != 0 { a[i] } else { b[i] }` where the three layouts are views
+/// of the output's shape (stride 0 on broadcast axes); `out` is dense row-major. A pure
+/// selection: the branch not taken is never combined arithmetically with the other, so
+/// its infinities or NaNs cannot leak.
+pub(crate) fn select(m: &[f32], ml: &Layout, a: &[f32], al: &Layout, b: &[f32], bl: &Layout, out: &mut [f32]) {
+    let pick = |k: f32, p: f32, q: f32| if k != 0.0 { p } else { q };
+    if let (Some(rm), Some(ra), Some(rb)) = (ml.contiguous_range(), al.contiguous_range(), bl.contiguous_range()) {
+        let (m, a, b) = (&m[rm], &a[ra], &b[rb]);
+        out.iter_mut().zip(m.iter().zip(a.iter().zip(b))).for_each(|(o, (&k, (&p, &q)))| *o = pick(k, p, q));
+        return;
+    }
+    let dims = al.dims();
+    let rank = dims.len();
+    let inner = dims[rank - 1];
+    let s = [ml.strides()[rank - 1], al.strides()[rank - 1], bl.strides()[rank - 1]];
+    let rows = out.len() / inner.max(1);
+    let mut idx = vec![0usize; rank];
+    let mut off = [ml.offset(), al.offset(), bl.offset()];
+    let layouts = [ml, al, bl];
+    for row in 0..rows {
+        for (k, o) in out[row * inner..(row + 1) * inner].iter_mut().enumerate() {
+            *o = pick(m[off[0] + k * s[0]], a[off[1] + k * s[1]], b[off[2] + k * s[2]]);
+        }
+        for ax in (0..rank - 1).rev() {
+            idx[ax] += 1;
+            for (o, l) in off.iter_mut().zip(layouts) {
+                *o += l.strides()[ax];
+            }
+            if idx[ax] < dims[ax] {
+                break;
+            }
+            for (o, l) in off.iter_mut().zip(layouts) {
+                *o -= l.strides()[ax] * dims[ax];
+            }
             idx[ax] = 0;
         }
     }

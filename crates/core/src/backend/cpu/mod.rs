@@ -4,9 +4,13 @@ pub(crate) mod conv_im2col;
 #[cfg(test)]
 mod conv_tests;
 pub(crate) mod elementwise;
+#[cfg(test)]
+mod elementwise_tests;
 pub(crate) mod gemm;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod pool;
 pub(crate) mod reduce;
+#[cfg(test)]
+mod reduce_tests;
 pub(crate) mod softmax;
