@@ -1,0 +1,236 @@
+//! Models: a graph of layer calls built either as a [`Sequential`] stack or with the
+//! [`Functional`] builder (several inputs and outputs, shared layers). Both produce a
+//! [`Model`], which runs the graph, owns the layers, and prints Keras's `summary()`.
+
+mod functional;
+mod sequential;
+mod summary;
+
+pub use functional::{Functional, LayerId, SymbolicTensor};
+pub use sequential::Sequential;
+
+use fovea_core::{Rng, Tensor};
+
+use crate::layer::describe;
+use crate::{CallContext, Error, Layer, Result, ShapeSpec, Variable};
+
+/// How the model was made; Keras prints the two kinds differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// A linear stack: `summary()` lists no input row.
+    Sequential,
+    /// A graph: `summary()` lists the input layers too.
+    Functional,
+}
+
+/// An input of a model (Keras's `InputLayer`).
+#[derive(Clone, Debug)]
+pub(crate) struct InputDef {
+    name: String,
+    spec: ShapeSpec,
+}
+
+/// One step of the graph.
+#[derive(Clone, Debug)]
+pub(crate) enum NodeOp {
+    /// Model input `i`.
+    Input(usize),
+    /// A call of layer `layer`; `call` counts that layer's calls (Keras's node index).
+    Call { layer: usize, call: usize },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    op: NodeOp,
+    inputs: Vec<SymbolicTensor>,
+    outputs: Vec<ShapeSpec>,
+}
+
+/// A built model: layers, the graph of their calls, and its inputs and outputs.
+pub struct Model {
+    name: String,
+    kind: ModelKind,
+    inputs: Vec<InputDef>,
+    layers: Vec<Box<dyn Layer>>,
+    /// In topological order (construction order).
+    nodes: Vec<Node>,
+    /// Node ids of the inputs, in input order.
+    #[allow(dead_code)] // kept for export to Keras configs (input_layers)
+    input_nodes: Vec<usize>,
+    outputs: Vec<SymbolicTensor>,
+}
+
+impl Model {
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sequential or Functional.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// The layers in order (input layers are not included).
+    pub fn layers(&self) -> impl Iterator<Item = &dyn Layer> {
+        self.layers.iter().map(|l| l.as_ref())
+    }
+
+    /// The layer called `name`.
+    pub fn layer(&self, name: &str) -> Option<&dyn Layer> {
+        self.layers().find(|l| l.name() == name)
+    }
+
+    /// The shapes the model accepts, one per input.
+    pub fn input_specs(&self) -> Vec<ShapeSpec> {
+        self.inputs.iter().map(|i| i.spec.clone()).collect()
+    }
+
+    /// The names of the inputs (Keras's input layer names).
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// The shapes the model produces, one per output.
+    pub fn output_specs(&self) -> Vec<ShapeSpec> {
+        self.outputs.iter().map(|o| self.nodes[o.node].outputs[o.index].clone()).collect()
+    }
+
+    /// All weights in Keras's order: layer by layer, each layer's own order.
+    pub fn weights(&self) -> Vec<&Variable> {
+        self.layers.iter().flat_map(|l| l.weights()).collect()
+    }
+
+    /// The weights optimizers update.
+    pub fn trainable_weights(&self) -> Vec<&Variable> {
+        self.weights().into_iter().filter(|w| w.trainable()).collect()
+    }
+
+    /// The weights only the layers themselves update (batch-norm moving statistics).
+    pub fn non_trainable_weights(&self) -> Vec<&Variable> {
+        self.weights().into_iter().filter(|w| !w.trainable()).collect()
+    }
+
+    /// Total number of scalars in all weights.
+    pub fn count_params(&self) -> usize {
+        self.weights().iter().map(|w| w.numel()).sum()
+    }
+
+    /// Copies of all weights, in [`Model::weights`] order.
+    pub fn get_weights(&self) -> Result<Vec<Tensor>> {
+        self.weights().iter().map(|w| Ok(w.value().detach().contiguous()?)).collect()
+    }
+
+    /// Loads all weights, in [`Model::weights`] order; counts and shapes must match.
+    pub fn set_weights(&self, values: &[Tensor]) -> Result<()> {
+        let weights = self.weights();
+        if weights.len() != values.len() {
+            return Err(self.error(format!("expected {} weight arrays, got {}", weights.len(), values.len())));
+        }
+        for (w, v) in weights.iter().zip(values) {
+            w.assign(v)?;
+        }
+        Ok(())
+    }
+
+    /// Loads one layer's weights (in that layer's Keras order).
+    pub fn set_layer_weights(&self, layer: &str, values: &[Tensor]) -> Result<()> {
+        let l = self.layer(layer).ok_or_else(|| self.error(format!("no layer named '{layer}'")))?;
+        let weights = l.weights();
+        if weights.len() != values.len() {
+            return Err(Error::Layer {
+                layer: describe(l),
+                msg: format!("expected {} weight arrays, got {}", weights.len(), values.len()),
+            });
+        }
+        for (w, v) in weights.iter().zip(values) {
+            w.assign(v).map_err(|e| e.in_layer(&describe(l)))?;
+        }
+        Ok(())
+    }
+
+    fn error(&self, msg: impl Into<String>) -> Error {
+        Error::Model { model: self.name.clone(), msg: msg.into() }
+    }
+
+    /// Runs the graph on `inputs` (one tensor per model input) and returns the outputs.
+    /// Input shapes are checked against the input specs.
+    pub fn call(&self, inputs: &[Tensor], ctx: &mut CallContext) -> Result<Vec<Tensor>> {
+        if inputs.len() != self.inputs.len() {
+            return Err(self.error(format!("expects {} inputs, got {}", self.inputs.len(), inputs.len())));
+        }
+        for (def, x) in self.inputs.iter().zip(inputs) {
+            if !def.spec.accepts(x.shape()) {
+                return Err(self.error(format!(
+                    "input '{}' expects shape {}, got {}",
+                    def.name,
+                    def.spec,
+                    ShapeSpec::of(x.shape())
+                )));
+            }
+        }
+        // How many later nodes (and outputs) read each node, so values can be dropped
+        // as soon as nothing needs them: inference memory stays at the live frontier.
+        let mut uses = vec![0usize; self.nodes.len()];
+        for n in &self.nodes {
+            for t in &n.inputs {
+                uses[t.node] += 1;
+            }
+        }
+        for o in &self.outputs {
+            uses[o.node] += 1;
+        }
+        let mut values: Vec<Option<Vec<Tensor>>> = vec![None; self.nodes.len()];
+        for (id, node) in self.nodes.iter().enumerate() {
+            let out = match node.op {
+                NodeOp::Input(i) => vec![inputs[i].clone()],
+                NodeOp::Call { layer, .. } => {
+                    let args: Vec<Tensor> = node
+                        .inputs
+                        .iter()
+                        .map(|t| {
+                            values[t.node].as_ref().and_then(|v| v.get(t.index)).cloned().ok_or_else(|| {
+                                self.error(format!("internal: node {} read before it was computed", t.node))
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                    for t in &node.inputs {
+                        uses[t.node] -= 1;
+                        if uses[t.node] == 0 {
+                            values[t.node] = None;
+                        }
+                    }
+                    let l = &self.layers[layer];
+                    l.call(&args, ctx).map_err(|e| e.in_layer(&describe(l.as_ref())))?
+                }
+            };
+            values[id] = Some(out);
+        }
+        self.outputs
+            .iter()
+            .map(|o| {
+                values[o.node]
+                    .as_ref()
+                    .and_then(|v| v.get(o.index))
+                    .cloned()
+                    .ok_or_else(|| self.error("internal: output not computed"))
+            })
+            .collect()
+    }
+
+    /// One input, one output: `model(x)`.
+    pub fn forward(&self, x: &Tensor, training: bool, rng: &mut Rng) -> Result<Tensor> {
+        let mut ctx = CallContext::new(training, rng);
+        let mut out = self.call(std::slice::from_ref(x), &mut ctx)?;
+        if out.len() != 1 {
+            return Err(self.error(format!("forward() needs a single-output model; this one has {}", out.len())));
+        }
+        Ok(out.remove(0))
+    }
+
+    /// Keras's `model.summary()` table as a string (88 columns, or 108 with a
+    /// "Connected to" column for non-sequential graphs).
+    pub fn summary(&self) -> String {
+        summary::render(self)
+    }
+}
