@@ -61,7 +61,97 @@ def functional_shared():
     return keras.Model([a, b], [shared(a), shared(b)], name="towers")
 
 
+ZOO = FIXTURES.parents[2] / "zoo" / "tests" / "fixtures"
+
+
+class LocalResponseNormalization(keras.layers.Layer):
+    """Stand-in with AlexNet's NORM shape behaviour (Keras 3 has no LRN layer); only
+    its summary row matters here."""
+
+    def call(self, x):
+        return x
+
+    def compute_output_shape(self, s):
+        return s
+
+
+class PositionBias(keras.layers.Layer):
+    """Stand-in for fovea_zoo::go::PositionBias: one bias per board point."""
+
+    def build(self, s):
+        self.bias = self.add_weight(shape=tuple(s[1:]), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return x + self.bias
+
+    def compute_output_shape(self, s):
+        return s
+
+
+def alexnet(groups):
+    def conv(f, k, g=1):
+        return L.Conv2D(f, k, padding="same", groups=g, activation="relu")
+
+    return keras.Sequential(
+        [
+            keras.Input((227, 227, 3)),
+            L.Conv2D(96, 11, strides=4, activation="relu"),
+            L.MaxPooling2D(3, strides=2),
+            LocalResponseNormalization(),
+            conv(256, 5, groups),
+            L.MaxPooling2D(3, strides=2),
+            LocalResponseNormalization(),
+            conv(384, 3),
+            conv(384, 3, groups),
+            conv(256, 3, groups),
+            L.MaxPooling2D(3, strides=2),
+            L.Flatten(),
+            L.Dropout(0.5),
+            L.Dense(4096, activation="relu"),
+            L.Dropout(0.5),
+            L.Dense(4096, activation="relu"),
+            L.Dense(1000, activation="softmax"),
+        ],
+        name="alexnet",
+    )
+
+
+def lenet():
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            L.Conv2D(6, 5, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(16, 5, activation="relu"),
+            L.MaxPooling2D(2),
+            L.Flatten(),
+            L.Dense(120, activation="relu"),
+            L.Dense(84, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ],
+        name="lenet",
+    )
+
+
+def alphago_policy(k):
+    layers = [keras.Input((19, 19, 48)), L.Conv2D(k, 5, padding="same", activation="relu")]
+    layers += [L.Conv2D(k, 3, padding="same", activation="relu") for _ in range(11)]
+    layers += [L.Conv2D(1, 1, use_bias=False), PositionBias(), L.Flatten(), L.Activation("softmax")]
+    return keras.Sequential(layers, name="alphago_policy")
+
+
+def write_zoo(name, build):
+    keras.backend.clear_session()
+    ZOO.mkdir(parents=True, exist_ok=True)
+    (ZOO / f"summary_{name}.txt").write_text(capture(build()))
+
+
 def main():
+    write_zoo("alexnet", lambda: alexnet(1))
+    write_zoo("alexnet_groups2", lambda: alexnet(2))
+    write_zoo("lenet", lenet)
+    write_zoo("alphago_policy_192", lambda: alphago_policy(192))
+    write_zoo("alphago_policy_128", lambda: alphago_policy(128))
     FIXTURES.mkdir(parents=True, exist_ok=True)
     for name, build in [
         ("dense_stack", dense_stack),

@@ -55,10 +55,15 @@ impl Variable {
     /// Overwrites the value in place; the shape must match.
     pub fn assign(&self, new: &Tensor) -> Result<()> {
         if new.dims() != self.value.dims() {
-            return Err(Error::Layer {
-                layer: format!("variable '{}'", self.name),
-                msg: format!("expected a value of shape {}, got {}", self.value.shape(), new.shape()),
-            });
+            return Err(Error::Core(fovea_core::Error::Shape {
+                op: "set_weights",
+                msg: format!(
+                    "weight '{}' has shape {}, got a value of shape {}",
+                    self.name,
+                    self.value.shape(),
+                    new.shape()
+                ),
+            }));
         }
         Ok(self.value.assign(new)?)
     }
