@@ -242,6 +242,7 @@ macro_rules! pooling_layer_impl {
 macro_rules! sliding_pooling {
     ($(#[$doc:meta])* $ty:ident, $class:literal, $config:ident, $size:ty, $mode:expr, $spatial:literal) => {
         $(#[$doc])*
+        #[derive(Default)]
         pub struct $ty {
             name: String,
             config: $config,
