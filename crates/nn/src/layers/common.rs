@@ -48,3 +48,59 @@ pub enum DataFormat {
     /// `(batch, channels, ...)`.
     ChannelsFirst,
 }
+
+impl DataFormat {
+    /// The channel axis of a tensor of `rank` axes in this format.
+    pub fn channel_axis(self, rank: usize) -> usize {
+        match self {
+            DataFormat::ChannelsLast => rank.saturating_sub(1),
+            DataFormat::ChannelsFirst => 1,
+        }
+    }
+
+    /// The spatial axes (everything but batch and channels) of a tensor of `rank` axes.
+    pub fn spatial_axes(self, rank: usize) -> std::ops::Range<usize> {
+        match self {
+            DataFormat::ChannelsLast => 1..rank.saturating_sub(1),
+            DataFormat::ChannelsFirst => 2..rank,
+        }
+    }
+
+    /// `x` in channels-last order (`(N, C, H, W)` -> `(N, H, W, C)`), a view; channels-last
+    /// input passes unchanged.
+    pub fn to_channels_last(self, x: &Tensor) -> fovea_core::Result<Tensor> {
+        match self {
+            DataFormat::ChannelsLast => Ok(x.clone()),
+            DataFormat::ChannelsFirst => {
+                let r = x.rank();
+                let perm: Vec<usize> = std::iter::once(0).chain(2..r).chain(std::iter::once(1)).collect();
+                x.permute(&perm)
+            }
+        }
+    }
+
+    /// The inverse of [`DataFormat::to_channels_last`]: a channels-last result back in
+    /// this format (`(N, H, W, C)` -> `(N, C, H, W)`).
+    pub fn from_channels_last(self, x: &Tensor) -> fovea_core::Result<Tensor> {
+        match self {
+            DataFormat::ChannelsLast => Ok(x.clone()),
+            DataFormat::ChannelsFirst => {
+                let r = x.rank();
+                let last = r.saturating_sub(1);
+                let perm: Vec<usize> = [0, last].into_iter().chain(1..last).collect();
+                x.permute(&perm)
+            }
+        }
+    }
+}
+
+/// Keras's `InputSpec(ndim=...)` check, with Keras's wording.
+pub fn expect_ndim(layer: &dyn Layer, spec: &ShapeSpec, ndim: usize) -> Result<()> {
+    if spec.rank() != ndim {
+        return Err(layer_error(
+            layer,
+            format!("expected ndim={ndim}, found ndim={}. Full shape received: {spec}", spec.rank()),
+        ));
+    }
+    Ok(())
+}
