@@ -61,7 +61,9 @@ def layer_case(family, name, layer, inputs, training=False, int_inputs=False):
 
     def run(tv_, xs_):
         args = xs_[0] if len(xs_) == 1 else list(xs_)
-        out, new_ntv = layer.stateless_call(tv_, ntv, args, training=training)
+        # Layers whose call() takes no `training` (conv, pooling) reject the keyword.
+        kwargs = {"training": training} if getattr(layer, "_call_has_training_arg", True) else {}
+        out, new_ntv = layer.stateless_call(tv_, ntv, args, **kwargs)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         return outs, new_ntv
 
