@@ -4,6 +4,12 @@
 pub(crate) mod common;
 mod dense;
 
+mod activation;
+mod dropout;
+mod embedding;
+mod merge;
+mod reshaping;
+
 pub use common::DataFormat;
 pub use dense::{Dense, DenseConfig};
 pub use fovea_core::ops::geometry::Padding;
@@ -11,9 +17,14 @@ pub use fovea_core::ops::geometry::Padding;
 mod conv;
 mod padding;
 mod pooling;
+pub use activation::{ActivationLayer, LeakyReLU, ReLU, ReLUConfig, Softmax};
 pub use conv::{Conv1D, Conv1DConfig, Conv2D, Conv2DConfig};
+pub use dropout::{Dropout, DropoutConfig};
+pub use embedding::{Embedding, EmbeddingConfig};
+pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use padding::{Cropping2D, Cropping2DConfig, Pairs2D, ZeroPadding2D, ZeroPadding2DConfig};
 pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalPoolingConfig, MaxPooling1D, MaxPooling2D, Pooling1DConfig, Pooling2DConfig,
 };
+pub use reshaping::{Flatten, Permute, Reshape};
