@@ -3,7 +3,9 @@
 
 pub(crate) mod common;
 mod dense;
+mod recurrent;
 
 pub use common::DataFormat;
 pub use dense::{Dense, DenseConfig};
 pub use fovea_core::ops::geometry::Padding;
+pub use recurrent::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnn, SimpleRnnConfig};
