@@ -3,6 +3,7 @@
 
 pub(crate) mod common;
 mod dense;
+mod recurrent;
 
 mod activation;
 mod dropout;
@@ -27,4 +28,5 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalPoolingConfig, MaxPooling1D, MaxPooling2D, Pooling1DConfig, Pooling2DConfig,
 };
+pub use recurrent::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnn, SimpleRnnConfig};
 pub use reshaping::{Flatten, Permute, Reshape};
