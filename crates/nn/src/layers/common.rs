@@ -30,10 +30,16 @@ pub fn dim_known(layer: &dyn Layer, spec: &ShapeSpec, axis: isize) -> Result<usi
 }
 
 /// Adds the activity regularizer's penalty on `output` to the call's losses (training
-/// and inference alike, as Keras does; the training loop decides what to use).
+/// and inference alike, as Keras does; the training loop decides what to use). Keras 3
+/// divides the penalty by the output's batch size (and an empty batch adds 0).
 pub fn activity_penalty(reg: &Option<Regularizer>, output: &Tensor, ctx: &mut CallContext) -> Result<()> {
     if let Some(r) = reg {
-        ctx.losses.push(r.penalty(output)?);
+        let mut p = r.penalty(output)?;
+        if output.rank() > 0 {
+            let batch = output.dims()[0];
+            p = if batch == 0 { Tensor::scalar(0.0) } else { p.mul_scalar(1.0 / batch as f32)? };
+        }
+        ctx.losses.push(p);
     }
     Ok(())
 }

@@ -256,11 +256,8 @@ pub(crate) fn assemble(
 /// Keras's `Layer.__call__` activity penalty: the regularizer on every output (states
 /// included), each divided by that output's batch size.
 pub(crate) fn activity_penalties(reg: &Option<Regularizer>, outputs: &[Tensor], ctx: &mut CallContext) -> Result<()> {
-    if let Some(r) = reg {
-        for y in outputs {
-            let batch = y.dims().first().copied().unwrap_or(1).max(1);
-            ctx.losses.push(r.penalty(y)?.mul_scalar(1.0 / batch as f32)?);
-        }
+    for y in outputs {
+        crate::layers::common::activity_penalty(reg, y, ctx)?;
     }
     Ok(())
 }
