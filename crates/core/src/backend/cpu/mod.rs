@@ -5,6 +5,7 @@ pub(crate) mod conv_im2col;
 mod conv_tests;
 pub(crate) mod elementwise;
 pub(crate) mod gemm;
+pub(crate) mod lrn;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod pool;

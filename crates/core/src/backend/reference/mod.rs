@@ -6,3 +6,5 @@ pub(crate) mod softmax;
 pub(crate) mod pool;
 
 pub(crate) mod conv;
+
+pub(crate) mod lrn;
