@@ -1,6 +1,7 @@
 //! The `fovea` command line.
 
 mod demo;
+mod summary;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ enum Command {
     /// Train a small CNN written directly on fovea-core's ops (conv, pool, matmul,
     /// log-softmax, autodiff, SGD with momentum) on a generated 4-class image task.
     Demo(demo::DemoArgs),
+    /// Print the Keras summary table of a zoo network (alexnet, alphago-policy, lenet).
+    Summary(summary::SummaryArgs),
     /// Print the engine's configuration (threads, version).
     Info,
 }
@@ -45,6 +48,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     match cli.command {
         Command::Demo(args) => demo::run(&args),
+        Command::Summary(args) => summary::run(&args),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());

@@ -1,2 +1,14 @@
-//! fovea-zoo: the lecture's reference networks (AlexNet, the AlphaGo policy network,
-//! an image captioner). Lands with the layers issue.
+//! fovea-zoo: the lecture's reference networks, built on fovea-nn's public API.
+//!
+//! - [`alexnet`]: AlexNet (227x227x3 -> 1000), with the two-GPU `groups = 2` option.
+//! - [`go::alphago_policy`]: the AlphaGo policy network (19x19x48 -> 361 moves).
+//! - [`lenet`]: LeNet-5 style for 28x28x1 images.
+
+#![warn(missing_docs)]
+
+mod alexnet;
+pub mod go;
+mod lenet;
+
+pub use alexnet::{alexnet, AlexNetConfig};
+pub use lenet::lenet;

@@ -4,6 +4,7 @@
 
 pub(crate) mod conv;
 pub(crate) mod cpu;
+pub(crate) mod lrn;
 pub(crate) mod matmul;
 pub(crate) mod params;
 pub(crate) mod pool;

@@ -205,3 +205,19 @@ pub(crate) struct Conv2dParams {
     pub h_out: usize,
     pub w_out: usize,
 }
+
+/// Local response normalization (TensorFlow's `local_response_normalization`) along the
+/// last axis of a dense tensor viewed as `(outer, c)`: for every lane of `c` channels,
+/// `s[d] = bias + alpha * sum(x[d - depth_radius ..= d + depth_radius]^2)` (the window
+/// clipped to the lane) and `y[d] = x[d] * s[d]^-beta`. `alpha` is not divided by the
+/// window size.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct LrnParams {
+    pub outer: usize,
+    pub c: usize,
+    pub depth_radius: usize,
+    pub bias: f32,
+    pub alpha: f32,
+    pub beta: f32,
+}

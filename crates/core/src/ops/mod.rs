@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod conv;
 pub mod geometry;
+pub mod lrn;
 pub mod matmul;
 pub mod movement;
 pub mod pool;

@@ -9,6 +9,8 @@ mod activation;
 mod dropout;
 mod embedding;
 mod merge;
+mod normalization;
+mod normalization_local;
 mod reshaping;
 
 pub use common::DataFormat;
@@ -23,6 +25,10 @@ pub use conv::{Conv1D, Conv1DConfig, Conv2D, Conv2DConfig};
 pub use dropout::{Dropout, DropoutConfig};
 pub use embedding::{Embedding, EmbeddingConfig};
 pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
+pub use normalization::{BatchNormalization, BatchNormalizationConfig, RenormClipping};
+pub use normalization_local::{
+    LayerNormalization, LayerNormalizationConfig, LocalResponseNormalization, LocalResponseNormalizationConfig,
+};
 pub use padding::{Cropping2D, Cropping2DConfig, Pairs2D, ZeroPadding2D, ZeroPadding2DConfig};
 pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,

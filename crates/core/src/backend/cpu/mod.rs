@@ -7,6 +7,7 @@ pub(crate) mod elementwise;
 #[cfg(test)]
 mod elementwise_tests;
 pub(crate) mod gemm;
+pub(crate) mod lrn;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod pool;

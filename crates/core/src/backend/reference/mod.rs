@@ -8,3 +8,5 @@ pub(crate) mod pool;
 pub(crate) mod conv;
 pub(crate) mod elementwise;
 pub(crate) mod reduce;
+
+pub(crate) mod lrn;
