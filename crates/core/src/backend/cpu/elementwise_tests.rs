@@ -1,3 +1,4 @@
+// Test-only module: declared under #[cfg(test)] in backend/cpu/mod.rs.
 //! The fast element-wise, select and copy kernels against the naive oracle in
 //! `backend::reference`, on random shapes (rank 0..=5, sizes 0 and 1 included), random
 //! broadcast patterns and random strided views (permuted storage, narrowed axes,

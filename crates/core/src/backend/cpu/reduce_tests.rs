@@ -1,3 +1,4 @@
+// Test-only module: declared under #[cfg(test)] in backend/cpu/mod.rs.
 //! The fast reduction kernels against the naive per-output loops in
 //! `backend::reference::reduce`, over random strided views and random axis sets.
 
