@@ -1,0 +1,34 @@
+//! Optimizers with Keras 3's update rules and defaults.
+
+use fovea_core::Tensor;
+
+use crate::{Result, Variable};
+
+/// Updates variables from their gradients.
+pub trait Optimizer: Send {
+    /// Keras's name (`SGD`, `Adam`, ...).
+    fn name(&self) -> &str;
+
+    /// One step: updates each variable in place from its gradient (after clipping and
+    /// weight decay as configured), applies each variable's constraint, and advances
+    /// `iterations`.
+    fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, &Variable)]) -> Result<()>;
+
+    /// The learning rate the next step will use.
+    fn learning_rate(&self) -> f32;
+
+    /// Overrides the learning rate (ReduceLROnPlateau). An error when the rate comes
+    /// from a schedule, as in Keras.
+    fn set_learning_rate(&mut self, lr: f32) -> Result<()>;
+
+    /// Steps taken so far.
+    fn iterations(&self) -> u64;
+
+    /// Everything needed to resume: named state tensors (slots per variable, in the
+    /// order of the variables first seen, plus scalars such as `iterations`).
+    fn state(&self) -> Result<Vec<(String, Tensor)>>;
+
+    /// Restores what [`Optimizer::state`] returned; an error names any missing or
+    /// mismatched entry.
+    fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()>;
+}
