@@ -117,3 +117,11 @@ fn shared_layer_on_a_different_shape_is_an_error() {
     let e = f.call(d, &[b]).unwrap_err().to_string();
     assert!(e.contains("shared layer must see one input shape"), "{e}");
 }
+
+#[test]
+fn get_weights_is_a_snapshot_not_a_view() {
+    let m = Sequential::new(&[2]).add(ones_dense(1)).build(&mut Rng::new(0)).unwrap();
+    let snap = m.get_weights().unwrap();
+    m.weights()[0].value().update_f32(|w| w.iter_mut().for_each(|v| *v = 7.0)).unwrap();
+    assert_eq!(snap[0].to_vec_f32().unwrap(), vec![1.0, 1.0]);
+}

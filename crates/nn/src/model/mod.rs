@@ -116,9 +116,10 @@ impl Model {
         self.weights().iter().map(|w| w.numel()).sum()
     }
 
-    /// Copies of all weights, in [`Model::weights`] order.
+    /// Copies of all weights, in [`Model::weights`] order. Real copies: optimizers
+    /// update the variables in place, and a snapshot must not follow them.
     pub fn get_weights(&self) -> Result<Vec<Tensor>> {
-        self.weights().iter().map(|w| Ok(w.value().detach().contiguous()?)).collect()
+        self.weights().iter().map(|w| Ok(Tensor::from_vec(w.value().to_vec_f32()?, w.dims())?)).collect()
     }
 
     /// Loads all weights, in [`Model::weights`] order; counts and shapes must match.
