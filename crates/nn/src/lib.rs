@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod model;
 pub mod optimizers;
 pub mod regularizers;
+pub mod training;
 mod spec;
 mod variable;
 
