@@ -18,8 +18,8 @@ pub mod metrics;
 pub mod model;
 pub mod optimizers;
 pub mod regularizers;
-pub mod training;
 mod spec;
+pub mod training;
 mod variable;
 
 pub use activations::Activation;

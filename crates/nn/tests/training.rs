@@ -131,7 +131,8 @@ fn early_stopping_stops_and_restores_best_weights() {
         Ok(())
     });
     let mut script = scripted_val_loss(vec![1.0, 0.5, 0.7, 0.6, 0.4, 0.3, 0.2]);
-    let mut stop = EarlyStopping::new(EarlyStoppingConfig { patience: 2, restore_best_weights: true, ..Default::default() });
+    let mut stop =
+        EarlyStopping::new(EarlyStoppingConfig { patience: 2, restore_best_weights: true, ..Default::default() });
     let h = m.fit(&x, &y, &opts(7, 4), &mut [&mut script, &mut record, &mut stop]).unwrap();
     // Best at epoch 1; epochs 2 and 3 do not improve: stop after epoch 3.
     assert_eq!(h.epochs, [0, 1, 2, 3]);
@@ -216,7 +217,11 @@ fn model_checkpoint_saves_best_only_with_formatted_names() {
 fn callbacks_can_change_the_learning_rate_and_stop() {
     struct Halve;
     impl Callback for Halve {
-        fn on_epoch_begin(&mut self, epoch: usize, ctl: &mut fovea_nn::training::TrainingControl) -> fovea_nn::Result<()> {
+        fn on_epoch_begin(
+            &mut self,
+            epoch: usize,
+            ctl: &mut fovea_nn::training::TrainingControl,
+        ) -> fovea_nn::Result<()> {
             if epoch == 2 {
                 ctl.stop_training();
             }
@@ -230,4 +235,32 @@ fn callbacks_can_change_the_learning_rate_and_stop() {
     // Stopping during epoch 2 still completes that epoch's first batch and logs.
     assert_eq!(h.epochs, [0, 1, 2]);
     assert_eq!(m.optimizer().learning_rate(), 0.01);
+}
+
+#[test]
+fn loss_includes_weight_regularization_and_activity_penalties() {
+    use fovea_nn::layers::{Dense, DenseConfig};
+    use fovea_nn::{Regularizer, Sequential};
+    let layer = Dense::with_config(DenseConfig {
+        units: 1,
+        kernel_regularizer: Some(Regularizer::l2(0.5)),
+        activity_regularizer: Some(Regularizer::l1(0.25)),
+        ..DenseConfig::default()
+    });
+    let model = Sequential::new(&[2]).add(layer).build(&mut fovea_core::Rng::new(0)).unwrap();
+    let (x, y) = linear_data(6, 10);
+    // A zero learning rate keeps the weights, so the logged loss is checkable by hand.
+    let mut m = model.compile(Box::new(PlainSgd::new(0.0)), Box::new(Mse), vec![]);
+    let h = m.fit(&x, &y, &FitOptions { shuffle: false, ..opts(1, 6) }, &mut []).unwrap();
+    let p = m.predict(&x, 6).unwrap().to_vec_f32().unwrap();
+    let yv = y.to_vec_f32().unwrap();
+    let mse = p.iter().zip(&yv).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / 6.0;
+    let kernel = m.model().weights()[0].value().to_vec_f32().unwrap();
+    let l2 = 0.5 * kernel.iter().map(|w| (w * w) as f64).sum::<f64>();
+    let activity = 0.25 * p.iter().map(|v| v.abs() as f64).sum::<f64>() / 6.0;
+    let expected = mse + l2 + activity;
+    assert!((h.history["loss"][0] - expected).abs() < 1e-5, "{} vs {expected}", h.history["loss"][0]);
+    let eval = m.evaluate(&x, &y, 4).unwrap();
+    // Batch means weighted by batch size: uneven batches (4 + 2) give the same total.
+    assert!((eval["loss"] - expected).abs() < 1e-5, "{} vs {expected}", eval["loss"]);
 }

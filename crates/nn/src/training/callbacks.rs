@@ -184,10 +184,7 @@ impl LambdaCallback {
         self
     }
     /// Runs `f(batch, logs, ctl)` after each batch.
-    pub fn on_batch_end(
-        mut self,
-        f: impl FnMut(usize, &Logs, &mut TrainingControl) -> Result<()> + 'static,
-    ) -> Self {
+    pub fn on_batch_end(mut self, f: impl FnMut(usize, &Logs, &mut TrainingControl) -> Result<()> + 'static) -> Self {
         self.batch_end = Some(Box::new(f));
         self
     }
@@ -240,7 +237,14 @@ pub struct CsvLogger {
 impl CsvLogger {
     /// A logger writing to `filename` with Keras's defaults (`,`, overwrite).
     pub fn new(filename: impl Into<PathBuf>) -> Self {
-        CsvLogger { filename: filename.into(), separator: ',', append: false, file: None, keys: None, write_header: true }
+        CsvLogger {
+            filename: filename.into(),
+            separator: ',',
+            append: false,
+            file: None,
+            keys: None,
+            write_header: true,
+        }
     }
     /// Keras `separator`.
     pub fn separator(mut self, separator: char) -> Self {

@@ -82,7 +82,9 @@ impl CompiledModel {
             for b in 0..batches {
                 let (start, len) = (b * bs, bs.min(n - b * bs));
                 let (xb, yb) = match &order {
-                    Some(p) => (take_rows(&x_train, &p[start..start + len])?, take_rows(&y_train, &p[start..start + len])?),
+                    Some(p) => {
+                        (take_rows(&x_train, &p[start..start + len])?, take_rows(&y_train, &p[start..start + len])?)
+                    }
                     None => (x_train.narrow(0, start, len)?, y_train.narrow(0, start, len)?),
                 };
                 let mut rng = Rng::new(derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64));

@@ -17,8 +17,8 @@ use fovea_core::{DType, Tensor};
 pub use callbacks::{Callback, CsvLogger, LambdaCallback, TerminateOnNaN, TrainingControl};
 pub use compile::CompiledModel;
 pub use monitor::{
-    EarlyStopping, EarlyStoppingConfig, ModelCheckpoint, ModelCheckpointConfig, Monitor, MonitorMode, ReduceLROnPlateau,
-    ReduceLROnPlateauConfig, SaveFn,
+    EarlyStopping, EarlyStoppingConfig, ModelCheckpoint, ModelCheckpointConfig, Monitor, MonitorMode,
+    ReduceLROnPlateau, ReduceLROnPlateauConfig, SaveFn,
 };
 
 use crate::Result;
@@ -124,4 +124,33 @@ pub(crate) fn take_rows(t: &Tensor, idx: &[usize]) -> Result<Tensor> {
     }
     let ids = Tensor::from_vec_i64(idx.iter().map(|&i| i as i64).collect(), [idx.len()])?;
     Ok(t.index_select(0, &ids)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_rows_gathers_f32_and_int64_rows() {
+        let f = Tensor::from_vec((0..6).map(|v| v as f32).collect(), [3, 2]).unwrap();
+        assert_eq!(take_rows(&f, &[2, 0]).unwrap().to_vec_f32().unwrap(), [4.0, 5.0, 0.0, 1.0]);
+        let i = Tensor::from_vec_i64(vec![7, 8, 9], [3]).unwrap();
+        let t = take_rows(&i, &[1, 1, 2]).unwrap();
+        assert_eq!((t.dims(), t.to_vec_i64().unwrap()), (&[3usize][..], vec![8, 8, 9]));
+    }
+
+    #[test]
+    fn derived_seeds_differ_per_coordinate() {
+        let base = derive_seed(1, STREAM_STEP, 2, 3);
+        assert_eq!(base, derive_seed(1, STREAM_STEP, 2, 3));
+        for other in [
+            derive_seed(2, STREAM_STEP, 2, 3),
+            derive_seed(1, STREAM_SHUFFLE, 2, 3),
+            derive_seed(1, STREAM_STEP, 3, 3),
+            derive_seed(1, STREAM_STEP, 2, 4),
+            derive_seed(1, STREAM_STEP, 3, 2),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
 }

@@ -386,7 +386,10 @@ impl Callback for ModelCheckpoint {
 /// none, `d` with width/zero fill for the epoch, `.Nf`/`.Ne` for floats.
 pub(crate) fn format_filepath(pattern: &str, epoch: usize, logs: &Logs) -> Result<String> {
     let fail = |why: String| {
-        callback_error("ModelCheckpoint", format!("Failed to format this callback filepath: \"{pattern}\". Reason: {why}"))
+        callback_error(
+            "ModelCheckpoint",
+            format!("Failed to format this callback filepath: \"{pattern}\". Reason: {why}"),
+        )
     };
     let mut out = String::new();
     let mut rest = pattern;
