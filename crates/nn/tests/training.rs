@@ -264,3 +264,18 @@ fn loss_includes_weight_regularization_and_activity_penalties() {
     // Batch means weighted by batch size: uneven batches (4 + 2) give the same total.
     assert!((eval["loss"] - expected).abs() < 1e-5, "{} vs {expected}", eval["loss"]);
 }
+
+#[test]
+fn reduce_lr_on_plateau_in_fit_logs_the_rate_into_history() {
+    use fovea_nn::training::{ReduceLROnPlateau, ReduceLROnPlateauConfig};
+    let mut script = scripted_val_loss(vec![1.0, 1.0, 1.0, 1.0]);
+    let cfg = ReduceLROnPlateauConfig { patience: 1, factor: 0.5, ..Default::default() };
+    let mut plateau = ReduceLROnPlateau::new(cfg).unwrap();
+    let (x, y) = linear_data(8, 11);
+    let mut m = compiled(linear_model(0), 0.25);
+    let h = m.fit(&x, &y, &opts(4, 8), &mut [&mut script, &mut plateau]).unwrap();
+    // Each epoch logs the rate it trained with; epoch 0 sets the best, and each later
+    // epoch without improvement (patience 1) halves the rate for the next one.
+    assert_eq!(h.history["learning_rate"], [0.25, 0.25, 0.125, 0.0625]);
+    assert_eq!(m.optimizer().learning_rate(), 0.03125);
+}
