@@ -19,6 +19,7 @@ pub mod model;
 pub mod optimizers;
 pub mod regularizers;
 mod spec;
+pub mod training;
 mod variable;
 
 pub use activations::Activation;

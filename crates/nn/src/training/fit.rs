@@ -1,0 +1,145 @@
+//! `fit`: Keras 3's training loop over in-memory tensors.
+
+use fovea_core::{Rng, Tensor};
+
+use super::callbacks::{Callback, TrainingControl};
+use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
+use super::{derive_seed, take_rows, CompiledModel, FitOptions, History, Logs, STREAM_SHUFFLE, STREAM_STEP};
+use crate::{CallContext, Result, Variable};
+
+impl CompiledModel {
+    /// Keras's `fit(x, y, ...)`: trains for epochs `initial_epoch..epochs` and returns
+    /// the per-epoch logs.
+    ///
+    /// Each epoch: callbacks' `on_epoch_begin`; the training samples (after holding out
+    /// the last `validation_split` of them, before any shuffling) are shuffled with a
+    /// generator seeded by `(seed, epoch)`; each batch runs forward in training mode
+    /// with a generator seeded by `(seed, epoch, batch)`, takes the loss plus weight
+    /// regularization and activity penalties, back-propagates, and lets the optimizer
+    /// step the trainable variables that received a gradient; metrics and the
+    /// batch-size-weighted mean loss are updated and `on_batch_end` sees them. The
+    /// epoch's logs (`loss`, metrics, and `val_`-prefixed results of an evaluation
+    /// pass) go to `on_epoch_end` and then into the History. A callback may stop
+    /// training; the current epoch still finishes its logs.
+    ///
+    /// # Shapes
+    /// `x` is `(n, ...)` as the model's input; `y` is `(n, ...)` as the loss expects
+    /// (f32, or int64 class ids for sparse losses).
+    pub fn fit(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        options: &FitOptions,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History> {
+        let CompiledModel { model, optimizer, loss, metrics } = self;
+        let bs = options.batch_size;
+        let total = samples(model, x, Some(y), bs)?;
+
+        // Keras holds out the tail before shuffling; validation_data wins over a split.
+        let split;
+        let (x_train, y_train, validation) = match (&options.validation_data, options.validation_split) {
+            (Some((xv, yv)), _) => (x.clone(), y.clone(), Some((xv, yv))),
+            (None, s) if s > 0.0 => {
+                if s >= 1.0 {
+                    return Err(model_error(model, format!("validation_split must be in [0, 1), got {s}")));
+                }
+                let at = (total as f64 * (1.0 - s)).floor() as usize;
+                if at == 0 || at == total {
+                    return Err(model_error(
+                        model,
+                        format!(
+                            "Training data contains {total} samples, which is not sufficient to split it into a \
+                             validation and training set as specified by `validation_split={s}`. Either provide \
+                             more data, or a different value for the `validation_split` argument."
+                        ),
+                    ));
+                }
+                split = (x.narrow(0, at, total - at)?, y.narrow(0, at, total - at)?);
+                (x.narrow(0, 0, at)?, y.narrow(0, 0, at)?, Some((&split.0, &split.1)))
+            }
+            (None, _) => (x.clone(), y.clone(), None),
+        };
+        let n = x_train.dims()[0];
+        let batches = n.div_ceil(bs);
+
+        let mut ctl = TrainingControl::new(model, optimizer.as_mut());
+        for cb in callbacks.iter_mut() {
+            cb.on_train_begin(&mut ctl)?;
+        }
+        let mut history = History::default();
+        for epoch in options.initial_epoch..options.epochs {
+            for m in metrics.iter_mut() {
+                m.reset();
+            }
+            let mut tracker = MeanTracker::default();
+            for cb in callbacks.iter_mut() {
+                cb.on_epoch_begin(epoch, &mut ctl)?;
+            }
+            let order: Option<Vec<usize>> = options
+                .shuffle
+                .then(|| Rng::new(derive_seed(options.seed, STREAM_SHUFFLE, epoch as u64, 0)).permutation(n));
+            for b in 0..batches {
+                let (start, len) = (b * bs, bs.min(n - b * bs));
+                let (xb, yb) = match &order {
+                    Some(p) => {
+                        (take_rows(&x_train, &p[start..start + len])?, take_rows(&y_train, &p[start..start + len])?)
+                    }
+                    None => (x_train.narrow(0, start, len)?, y_train.narrow(0, start, len)?),
+                };
+                let mut rng = Rng::new(derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64));
+                let mut ctx = CallContext::new(true, &mut rng);
+                let y_pred = single_output(ctl.model, &xb, &mut ctx)?;
+                let batch_loss = total_loss(ctl.model, loss.as_ref(), &yb, &y_pred, &ctx.losses)?;
+                let loss_value = batch_loss.to_scalar()? as f64;
+                // A model with nothing to train still reports its loss, as in Keras.
+                if batch_loss.tracks_grad() {
+                    let mut grads = batch_loss.backward()?;
+                    let trainable = ctl.model.trainable_weights();
+                    let pairs: Vec<(Tensor, &Variable)> =
+                        trainable.into_iter().filter_map(|w| grads.remove(w.value()).map(|g| (g, w))).collect();
+                    if !pairs.is_empty() {
+                        ctl.optimizer.apply_gradients(&pairs)?;
+                    }
+                }
+                let y_pred = y_pred.detach();
+                for m in metrics.iter_mut() {
+                    m.update(&yb, &y_pred)?;
+                }
+                tracker.add(loss_value, len);
+                let batch_logs = logs_of(&tracker, metrics);
+                for cb in callbacks.iter_mut() {
+                    cb.on_batch_end(b, &batch_logs, &mut ctl)?;
+                }
+                if ctl.should_stop() {
+                    break;
+                }
+            }
+            let mut logs = logs_of(&tracker, metrics);
+            if let Some((xv, yv)) = validation {
+                let val = evaluate(ctl.model, loss.as_ref(), metrics, xv, yv, bs)?;
+                logs.extend(val.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+            }
+            for cb in callbacks.iter_mut() {
+                cb.on_epoch_end(epoch, &mut logs, &mut ctl)?;
+            }
+            if options.verbose > 0 {
+                println!("Epoch {}/{} - {}", epoch + 1, options.epochs, epoch_line(&logs));
+            }
+            history.record(epoch, &logs);
+            if ctl.should_stop() {
+                break;
+            }
+        }
+        for cb in callbacks.iter_mut() {
+            cb.on_train_end(&mut ctl)?;
+        }
+        Ok(history)
+    }
+}
+
+/// `loss: 0.1234 - val_loss: 0.2345`, with Keras's progress-bar number format.
+fn epoch_line(logs: &Logs) -> String {
+    let fmt = |v: f64| if v.abs() > 1e-3 { format!("{v:.4}") } else { format!("{v:.4e}") };
+    logs.iter().map(|(k, v)| format!("{k}: {}", fmt(*v))).collect::<Vec<_>>().join(" - ")
+}
