@@ -242,3 +242,24 @@ pub fn accuracy_for(identifier: &str, y_true_shape: &[usize], y_pred_shape: &[us
         Box::new(CategoricalAccuracy::default().with_name(identifier))
     }
 }
+
+impl BinaryAccuracy {
+    /// Binary accuracy at `threshold`.
+    pub fn new(threshold: f32) -> Self {
+        BinaryAccuracy { threshold, ..Default::default() }
+    }
+}
+
+impl TopKCategoricalAccuracy {
+    /// Top-`k` accuracy against one-hot targets.
+    pub fn new(k: usize) -> Self {
+        TopKCategoricalAccuracy { k, ..Default::default() }
+    }
+}
+
+impl SparseTopKCategoricalAccuracy {
+    /// Top-`k` accuracy against integer labels.
+    pub fn new(k: usize) -> Self {
+        SparseTopKCategoricalAccuracy { k, ..Default::default() }
+    }
+}

@@ -9,10 +9,12 @@ use crate::Result;
 pub struct AdamConfig {
     /// Keras default 0.001.
     pub learning_rate: LearningRate,
-    /// Decay of the first moment (Keras default 0.9).
-    pub beta_1: f32,
-    /// Decay of the second moment (Keras default 0.999).
-    pub beta_2: f32,
+    /// Decay of the first moment (Keras default 0.9). f64 because Keras forms
+    /// `1 - beta_1` in Python's double precision before rounding to f32; rounding beta
+    /// first would move `1 - 0.999` by 1e-5 relative.
+    pub beta_1: f64,
+    /// Decay of the second moment (Keras default 0.999); f64 as `beta_1`.
+    pub beta_2: f64,
     /// Added to `sqrt(v)` (Keras default 1e-7).
     pub epsilon: f32,
     /// Use the running maximum of `v` (Keras default false).
@@ -35,8 +37,8 @@ impl Default for AdamConfig {
 }
 
 pub(super) struct Rule {
-    beta_1: f32,
-    beta_2: f32,
+    beta_1: f64,
+    beta_2: f64,
     epsilon: f32,
     amsgrad: bool,
 }
@@ -50,7 +52,10 @@ impl UpdateRule for Rule {
         }
     }
     fn update(&self, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
-        let (b1, b2) = (self.beta_1, self.beta_2);
+        // The powers use beta rounded to f32 (Keras casts it); `1 - beta` is formed in
+        // f64 and then rounded, as Python does.
+        let (b1, b2) = (self.beta_1 as f32, self.beta_2 as f32);
+        let (c1, c2) = ((1.0 - self.beta_1) as f32, (1.0 - self.beta_2) as f32);
         let t = (iterations + 1) as f32;
         // Keras folds both bias corrections into the step size.
         let alpha = lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
@@ -58,8 +63,8 @@ impl UpdateRule for Rule {
         let (v, v_hat) = rest.split_at_mut(1);
         let (m, v) = (&mut m[0], &mut v[0]);
         for i in 0..w.len() {
-            m[i] += (g[i] - m[i]) * (1.0 - b1);
-            v[i] += (g[i] * g[i] - v[i]) * (1.0 - b2);
+            m[i] += (g[i] - m[i]) * c1;
+            v[i] += (g[i] * g[i] - v[i]) * c2;
             let v_used = match v_hat.first_mut() {
                 Some(h) => {
                     h[i] = h[i].max(v[i]);

@@ -9,8 +9,9 @@ use crate::Result;
 pub struct RmsPropConfig {
     /// Keras default 0.001.
     pub learning_rate: LearningRate,
-    /// Decay of the squared-gradient average (Keras default 0.9).
-    pub rho: f32,
+    /// Decay of the squared-gradient average (Keras default 0.9). f64 because Keras
+    /// forms `1 - rho` in Python's double precision before rounding to f32.
+    pub rho: f64,
     /// Momentum on the increments (Keras default 0: no slot).
     pub momentum: f32,
     /// Added under the square root (Keras default 1e-7).
@@ -35,7 +36,7 @@ impl Default for RmsPropConfig {
 }
 
 struct Rule {
-    rho: f32,
+    rho: f64,
     momentum: f32,
     epsilon: f32,
     centered: bool,
@@ -53,15 +54,15 @@ impl UpdateRule for Rule {
         s
     }
     fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
-        let rho = self.rho;
+        let (rho, one_minus_rho) = (self.rho as f32, (1.0 - self.rho) as f32);
         let (vel, rest) = slots.split_at_mut(1);
         let vel = &mut vel[0];
         let (mom, rest) = if self.momentum > 0.0 { rest.split_at_mut(1) } else { rest.split_at_mut(0) };
         for i in 0..w.len() {
-            vel[i] = rho * vel[i] + (1.0 - rho) * (g[i] * g[i]);
+            vel[i] = rho * vel[i] + one_minus_rho * (g[i] * g[i]);
             let denominator = match rest.first_mut() {
                 Some(avg) => {
-                    avg[i] = rho * avg[i] + (1.0 - rho) * g[i];
+                    avg[i] = rho * avg[i] + one_minus_rho * g[i];
                     vel[i] - avg[i] * avg[i] + self.epsilon
                 }
                 None => vel[i] + self.epsilon,
