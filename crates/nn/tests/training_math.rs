@@ -67,9 +67,11 @@ fn make_loss(class: &str, c: &Value) -> Box<dyn Loss> {
     let from_logits = c["from_logits"].as_bool().unwrap_or(false);
     let label_smoothing = opt_f(&c["label_smoothing"]).unwrap_or(0.0);
     match class {
-        "CategoricalCrossentropy" => {
-            Box::new(CategoricalCrossentropy { from_logits, label_smoothing, axis: c["axis"].as_i64().unwrap() as isize })
-        }
+        "CategoricalCrossentropy" => Box::new(CategoricalCrossentropy {
+            from_logits,
+            label_smoothing,
+            axis: c["axis"].as_i64().unwrap() as isize,
+        }),
         "SparseCategoricalCrossentropy" => {
             Box::new(SparseCategoricalCrossentropy { from_logits, ignore_class: c["ignore_class"].as_i64() })
         }
@@ -105,9 +107,7 @@ fn make_metric(class: &str, c: &Value) -> Box<dyn Metric> {
         "BinaryAccuracy" => Box::new(BinaryAccuracy::new(f(&c["threshold"]))),
         "CategoricalAccuracy" => Box::new(CategoricalAccuracy::default()),
         "SparseCategoricalAccuracy" => Box::new(SparseCategoricalAccuracy::default()),
-        "TopKCategoricalAccuracy" => {
-            Box::new(TopKCategoricalAccuracy::new(c["k"].as_u64().unwrap() as usize))
-        }
+        "TopKCategoricalAccuracy" => Box::new(TopKCategoricalAccuracy::new(c["k"].as_u64().unwrap() as usize)),
         "SparseTopKCategoricalAccuracy" => {
             Box::new(SparseTopKCategoricalAccuracy::new(c["k"].as_u64().unwrap() as usize))
         }
@@ -124,7 +124,9 @@ fn metrics_match_keras_running_results() {
         let name = case["name"].as_str().unwrap();
         let mut m = make_metric(case["class"].as_str().unwrap(), &case["config"]);
         let int = case["int_labels"].as_bool().unwrap();
-        for (i, (b, want)) in case["batches"].as_array().unwrap().iter().zip(case["results"].as_array().unwrap()).enumerate() {
+        for (i, (b, want)) in
+            case["batches"].as_array().unwrap().iter().zip(case["results"].as_array().unwrap()).enumerate()
+        {
             m.update(&labels(&b["y_true"], int), &tensor(&b["y_pred"])).unwrap();
             close(&format!("{name} after batch {i}"), m.result() as f32, f(want));
         }
@@ -197,12 +199,18 @@ fn make_optimizer(class: &str, c: &Value) -> Box<dyn Optimizer> {
     };
     match class {
         "SGD" => Box::new(
-            Sgd::new(SgdConfig { learning_rate, momentum: f(&c["momentum"]), nesterov: c["nesterov"].as_bool().unwrap(), options })
-                .unwrap(),
+            Sgd::new(SgdConfig {
+                learning_rate,
+                momentum: f(&c["momentum"]),
+                nesterov: c["nesterov"].as_bool().unwrap(),
+                options,
+            })
+            .unwrap(),
         ),
         "Adam" => Box::new(Adam::new(adam(learning_rate, options)).unwrap()),
         "AdamW" => Box::new(
-            AdamW::new(AdamWConfig { weight_decay: f(&c["weight_decay"]), adam: adam(learning_rate, options) }).unwrap(),
+            AdamW::new(AdamWConfig { weight_decay: f(&c["weight_decay"]), adam: adam(learning_rate, options) })
+                .unwrap(),
         ),
         "RMSprop" => Box::new(
             RmsProp::new(RmsPropConfig {
@@ -244,16 +252,205 @@ fn optimizers_match_keras_first_steps() {
         }
         let bias = Variable::new("bias", tensor(&init[1]), true);
         let steps = case["grads"].as_array().unwrap();
-        for (i, ((g, after), lr)) in
-            steps.iter().zip(case["after"].as_array().unwrap()).zip(case["learning_rates"].as_array().unwrap()).enumerate()
+        for (i, ((g, after), lr)) in steps
+            .iter()
+            .zip(case["after"].as_array().unwrap())
+            .zip(case["learning_rates"].as_array().unwrap())
+            .enumerate()
         {
             close(&format!("{name} lr before step {i}"), opt.learning_rate(), f(lr));
             let g = g.as_array().unwrap();
             opt.apply_gradients(&[(tensor(&g[0]), &kernel), (tensor(&g[1]), &bias)]).unwrap();
             let after = after.as_array().unwrap();
-            close_all(&format!("{name} kernel after step {i}"), &kernel.value().to_vec_f32().unwrap(), &tensor(&after[0]).to_vec_f32().unwrap());
-            close_all(&format!("{name} bias after step {i}"), &bias.value().to_vec_f32().unwrap(), &tensor(&after[1]).to_vec_f32().unwrap());
+            close_all(
+                &format!("{name} kernel after step {i}"),
+                &kernel.value().to_vec_f32().unwrap(),
+                &tensor(&after[0]).to_vec_f32().unwrap(),
+            );
+            close_all(
+                &format!("{name} bias after step {i}"),
+                &bias.value().to_vec_f32().unwrap(),
+                &tensor(&after[1]).to_vec_f32().unwrap(),
+            );
         }
         assert_eq!(opt.iterations(), case["iterations"].as_u64().unwrap(), "{name}");
+    }
+}
+
+fn err_text<T>(r: fovea_nn::Result<T>) -> String {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn optimizers_reject_bad_arguments() {
+    let e = err_text(Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(-0.1), ..Default::default() }));
+    assert!(e.starts_with("SGD: ") && e.contains("learning_rate=-0.1"), "{e}");
+    let e = err_text(Sgd::new(SgdConfig { momentum: 1.5, ..Default::default() }));
+    assert!(e.contains("`momentum` must be a float between [0, 1]") && e.contains("momentum=1.5"), "{e}");
+    let e = err_text(Sgd::new(SgdConfig { momentum: -0.1, ..Default::default() }));
+    assert!(e.contains("momentum=-0.1"), "{e}");
+    let both = OptimizerOptions { clipnorm: Some(1.0), global_clipnorm: Some(2.0), ..Default::default() };
+    let e = err_text(Adam::new(AdamConfig { options: both, ..Default::default() }));
+    assert_eq!(
+        e,
+        "Adam: Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=1, clipvalue=None, global_clipnorm=2"
+    );
+    let e = err_text(RmsProp::new(RmsPropConfig { momentum: 2.0, ..Default::default() }));
+    assert!(e.starts_with("RMSprop: ") && e.contains("momentum=2"), "{e}");
+    let e = err_text(Adam::new(AdamConfig { beta_2: 1.0, ..Default::default() }));
+    assert!(e.contains("beta_2=1"), "{e}");
+    let e = err_text(Adagrad::new(AdagradConfig { initial_accumulator_value: -1.0, ..Default::default() }));
+    assert!(e.contains("initial_accumulator_value"), "{e}");
+}
+
+#[test]
+fn gradient_shape_must_match_its_variable() {
+    let mut opt = Sgd::new(SgdConfig::default()).unwrap();
+    let v = Variable::new("kernel", Tensor::zeros([2, 3]).unwrap(), true);
+    let e = err_text(opt.apply_gradients(&[(Tensor::zeros([3, 2]).unwrap(), &v)]));
+    assert!(e.contains("[3, 2]") || e.contains("(3, 2)"), "{e}");
+    assert!(e.contains("'kernel'"), "{e}");
+    assert_eq!(opt.iterations(), 0);
+    // An empty step is a no-op, as in Keras: the counter does not move.
+    opt.apply_gradients(&[]).unwrap();
+    assert_eq!(opt.iterations(), 0);
+}
+
+#[test]
+fn scheduled_learning_rate_cannot_be_set_but_constant_can() {
+    let sched = ExponentialDecay::new(0.1, 10, 0.5, false).unwrap();
+    let mut opt =
+        Sgd::new(SgdConfig { learning_rate: LearningRate::Schedule(Box::new(sched)), ..Default::default() }).unwrap();
+    assert!(err_text(opt.set_learning_rate(0.5)).contains("not settable"));
+    let mut opt = Adam::new(AdamConfig::default()).unwrap();
+    opt.set_learning_rate(0.5).unwrap();
+    assert_eq!(opt.learning_rate(), 0.5);
+    assert!(err_text(opt.set_learning_rate(f32::NAN)).contains("learning_rate=NaN"));
+}
+
+#[test]
+fn schedules_reject_bad_arguments() {
+    assert!(err_text(ExponentialDecay::new(0.1, 0, 0.5, false)).contains("decay_steps=0"));
+    assert!(err_text(CosineDecay::new(0.1, 0)).contains("decay_steps=0"));
+    let e = err_text(PiecewiseConstantDecay::new(vec![1, 2], vec![1.0, 0.5]));
+    assert!(e.contains("of length 2") && e.contains("of length 2."), "{e}");
+}
+
+#[test]
+fn optimizer_state_round_trips_and_resumes_identically() {
+    let run = |opt: &mut dyn Optimizer, v: &Variable, steps: std::ops::Range<i32>| {
+        for s in steps {
+            let g = Tensor::from_vec(vec![0.5 * s as f32, -1.0, 2.0 - s as f32], [3]).unwrap();
+            opt.apply_gradients(&[(g, v)]).unwrap();
+        }
+    };
+    let config = || AdamConfig { amsgrad: true, learning_rate: LearningRate::Constant(0.1), ..Default::default() };
+    let a = Variable::new("w", Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]).unwrap(), true);
+    let mut straight = Adam::new(config()).unwrap();
+    run(&mut straight, &a, 0..4);
+
+    let b = Variable::new("w", Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]).unwrap(), true);
+    let mut first = Adam::new(config()).unwrap();
+    run(&mut first, &b, 0..2);
+    let state = first.state().unwrap();
+    let names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["iterations", "learning_rate", "0/momentum", "0/velocity", "0/velocity_hat"]);
+    let mut resumed = Adam::new(config()).unwrap();
+    resumed.load_state(&state).unwrap();
+    assert_eq!(resumed.iterations(), 2);
+    run(&mut resumed, &b, 2..4);
+    assert_eq!(a.value().to_vec_f32().unwrap(), b.value().to_vec_f32().unwrap());
+
+    let missing: Vec<_> = state.iter().filter(|(n, _)| n != "0/velocity").cloned().collect();
+    assert!(err_text(Adam::new(config()).unwrap().load_state(&missing)).contains("'0/velocity'"));
+    let mut extra = state.clone();
+    extra.push(("0/bogus".to_string(), Tensor::zeros([3]).unwrap()));
+    assert!(err_text(Adam::new(config()).unwrap().load_state(&extra)).contains("0/bogus"));
+}
+
+#[test]
+fn losses_name_mismatched_label_shapes() {
+    let p = Tensor::zeros([4, 3]).unwrap().add_scalar(0.3).unwrap();
+    let e = err_text(CategoricalCrossentropy::default().call(&Tensor::zeros([4, 2]).unwrap(), &p));
+    assert!(
+        e.starts_with("categorical_crossentropy: ")
+            && e.contains("y_true.shape=(4, 2)")
+            && e.contains("y_pred.shape=(4, 3)"),
+        "{e}"
+    );
+    let e = err_text(SparseCategoricalCrossentropy::default().call(&Tensor::zeros([5]).unwrap(), &p));
+    assert!(e.contains("y_true.shape=(5)") || e.contains("y_true.shape=(5,)"), "{e}");
+    let e = err_text(
+        SparseCategoricalCrossentropy::default().call(&Tensor::from_vec_i64(vec![0, 1, 3, 2], [4]).unwrap(), &p),
+    );
+    assert!(e.contains("label 3") && e.contains("[0, 3)"), "{e}");
+    let e = err_text(BinaryCrossentropy::default().call(&Tensor::zeros([4, 2]).unwrap(), &p));
+    assert!(e.starts_with("binary_crossentropy: ") && e.contains("(4, 2)"), "{e}");
+    let e = err_text(MeanSquaredError.call(&Tensor::zeros([3, 3]).unwrap(), &p));
+    assert!(e.starts_with("mean_squared_error: ") && e.contains("(3, 3)") && e.contains("(4, 3)"), "{e}");
+    let e = err_text(SparseCategoricalAccuracy::default().update(&Tensor::zeros([2]).unwrap(), &p));
+    assert!(e.starts_with("sparse_categorical_accuracy: ") && e.contains("(4, 3)"), "{e}");
+    let e = err_text(CategoricalCrossentropy { label_smoothing: 1.5, ..Default::default() }.call(&p, &p));
+    assert!(e.contains("label_smoothing"), "{e}");
+}
+
+#[test]
+fn accuracy_resolves_like_keras_compile() {
+    assert_eq!(accuracy_for("accuracy", &[8, 1], &[8, 1]).name(), "accuracy");
+    let cases: [(&[usize], &[usize], f64); 4] = [
+        // binary: y_pred's last axis is 1 -> 0.7 > 0.5 matches label 1
+        (&[1, 1], &[1, 1], 1.0),
+        // sparse: lower-rank labels -> label 2 is the arg-max
+        (&[1], &[1, 3], 1.0),
+        // sparse: labels (batch, 1) against 3 classes
+        (&[1, 1], &[1, 3], 1.0),
+        // categorical: one-hot [0, 0, 1] against arg-max 2
+        (&[1, 3], &[1, 3], 1.0),
+    ];
+    for (t_shape, p_shape, want) in cases {
+        let mut m = accuracy_for("acc", t_shape, p_shape);
+        assert_eq!(m.name(), "acc");
+        let y_pred = if p_shape[1] == 1 {
+            Tensor::from_vec(vec![0.7], [1, 1]).unwrap()
+        } else {
+            Tensor::from_vec(vec![0.1, 0.2, 0.7], [1, 3]).unwrap()
+        };
+        let y_true = match (t_shape.len(), t_shape.last()) {
+            (_, Some(3)) => Tensor::from_vec(vec![0.0, 0.0, 1.0], [1, 3]).unwrap(),
+            (1, _) => Tensor::from_vec(vec![2.0], [1]).unwrap(),
+            _ if p_shape[1] == 1 => Tensor::from_vec(vec![1.0], [1, 1]).unwrap(),
+            _ => Tensor::from_vec(vec![2.0], [1, 1]).unwrap(),
+        };
+        m.update(&y_true, &y_pred).unwrap();
+        assert_eq!(m.result(), want, "{t_shape:?} {p_shape:?}");
+    }
+}
+
+#[test]
+fn mean_weights_batches_like_the_keras_loss_tracker() {
+    let mut m = Mean::new("loss");
+    m.update_value(1.0, 4.0);
+    m.update_value(2.0, 1.0);
+    assert!((m.result() - 1.2).abs() < 1e-12);
+    assert_eq!(m.name(), "loss");
+}
+
+#[test]
+fn crossentropy_gradients_pass_a_finite_difference_check() {
+    let y_true = Tensor::from_vec(vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0], [2, 3]).unwrap();
+    let x = Tensor::from_vec(vec![0.3, -1.2, 0.8, 1.5, 0.1, -0.4], [2, 3]).unwrap();
+    for from_logits in [true, false] {
+        let loss = CategoricalCrossentropy { from_logits, label_smoothing: 0.1, ..Default::default() };
+        let input = if from_logits { x.clone() } else { x.sigmoid().unwrap() };
+        let checked = fovea_core::check_gradients(
+            |xs| loss.call(&y_true, &xs[0]).map_err(|e| fovea_core::Error::Argument { op: "loss", msg: e.to_string() }),
+            &[input],
+            Default::default(),
+        )
+        .unwrap();
+        assert!(checked > 0);
     }
 }

@@ -123,7 +123,10 @@ impl Loss for SparseCategoricalCrossentropy {
             if l.fract() != 0.0 || id < 0 || id >= classes as i64 {
                 return Err(training_error(
                     name,
-                    format!("label {l} at position {i} is not a class id in [0, {classes}) (y_pred.shape={})", y_pred.shape()),
+                    format!(
+                        "label {l} at position {i} is not a class id in [0, {classes}) (y_pred.shape={})",
+                        y_pred.shape()
+                    ),
                 ));
             }
             one_hot[i * classes + id as usize] = 1.0;

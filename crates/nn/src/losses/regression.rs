@@ -63,7 +63,10 @@ impl Huber {
     /// A Huber loss with this `delta`; it must be finite and >= 0.
     pub fn new(delta: f32) -> Result<Self> {
         if !(delta.is_finite() && delta >= 0.0) {
-            return Err(training_error("huber_loss", format!("`delta` must be finite and >= 0, received delta={delta}")));
+            return Err(training_error(
+                "huber_loss",
+                format!("`delta` must be finite and >= 0, received delta={delta}"),
+            ));
         }
         Ok(Huber { delta })
     }

@@ -12,7 +12,10 @@ use crate::Result;
 type Matches = (Vec<f32>, Vec<usize>);
 
 fn shape_error(name: &str, what: &str, y_true: &Tensor, y_pred: &Tensor) -> crate::Error {
-    training_error(name, format!("{what}, received y_true.shape={} and y_pred.shape={}", y_true.shape(), y_pred.shape()))
+    training_error(
+        name,
+        format!("{what}, received y_true.shape={} and y_pred.shape={}", y_true.shape(), y_pred.shape()),
+    )
 }
 
 /// Keras's `squeeze_or_expand_to_same_rank`, then equal shapes are required.
@@ -42,7 +45,7 @@ fn argmax_rows(v: &[f32], n: usize) -> Vec<usize> {
 fn in_top_k(row: &[f32], label: usize, k: usize) -> bool {
     let at = row[label];
     let at = if at.is_nan() { f32::NEG_INFINITY } else { at };
-    1 + row.iter().filter(|&&x| x > at).count() <= k
+    row.iter().filter(|&&x| x > at).count() < k
 }
 
 /// Class ids from sparse labels whose shape must be `y_pred`'s without the class axis
@@ -232,8 +235,7 @@ accuracy_metric!(
 pub fn accuracy_for(identifier: &str, y_true_shape: &[usize], y_pred_shape: &[usize]) -> Box<dyn Metric> {
     let last = |s: &[usize]| s.last().copied().unwrap_or(1);
     let is_binary = last(y_pred_shape) == 1;
-    let is_sparse =
-        y_true_shape.len() < y_pred_shape.len() || (last(y_true_shape) == 1 && last(y_pred_shape) > 1);
+    let is_sparse = y_true_shape.len() < y_pred_shape.len() || (last(y_true_shape) == 1 && last(y_pred_shape) > 1);
     if is_binary {
         Box::new(BinaryAccuracy::default().with_name(identifier))
     } else if is_sparse {

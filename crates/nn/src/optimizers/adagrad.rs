@@ -59,7 +59,7 @@ impl Adagrad {
     /// Checks a finite non-negative learning rate, a non-negative initial accumulator
     /// and at most one clipping option.
     pub fn new(config: AdagradConfig) -> Result<Self> {
-        if !(config.initial_accumulator_value >= 0.0) {
+        if config.initial_accumulator_value.is_nan() || config.initial_accumulator_value < 0.0 {
             return Err(training_error(
                 "Adagrad",
                 format!("`initial_accumulator_value` must be >= 0, received {}", config.initial_accumulator_value),

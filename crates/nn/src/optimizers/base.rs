@@ -96,7 +96,10 @@ pub(crate) struct Base {
 
 fn check_lr(name: &str, lr: f32) -> Result<()> {
     if !(lr.is_finite() && lr >= 0.0) {
-        return Err(training_error(name, format!("`learning_rate` must be a finite float >= 0, received learning_rate={lr}")));
+        return Err(training_error(
+            name,
+            format!("`learning_rate` must be a finite float >= 0, received learning_rate={lr}"),
+        ));
     }
     Ok(())
 }
@@ -160,7 +163,7 @@ impl Base {
         } else if let Some(c) = o.global_clipnorm.filter(|&c| c > 0.0) {
             let norm = grads.iter().map(|g| g.iter().map(|x| x * x).sum::<f32>()).sum::<f32>().sqrt();
             // Keras's form: NaN when the norm is not finite, 1 when it is below `c`.
-            let scale = c * (1.0 / norm).min(1.0 / c) + (norm - norm);
+            let scale = if norm.is_finite() { c * (1.0 / norm).min(1.0 / c) } else { f32::NAN };
             grads.iter_mut().flatten().for_each(|x| *x *= scale);
         } else if let Some(c) = o.clipvalue.filter(|&c| c > 0.0) {
             grads.iter_mut().flatten().for_each(|x| *x = x.clamp(-c, c));
@@ -206,7 +209,12 @@ impl Base {
             if g.dims() != v.dims() {
                 return Err(training_error(
                     self.name,
-                    format!("gradient of shape {} does not match variable '{}' of shape {:?}", g.shape(), v.name(), v.dims()),
+                    format!(
+                        "gradient of shape {} does not match variable '{}' of shape {:?}",
+                        g.shape(),
+                        v.name(),
+                        v.dims()
+                    ),
                 ));
             }
             grads.push(g.to_vec_f32()?);
@@ -268,7 +276,10 @@ impl Base {
             for (s, e) in slot_names.iter().zip(entries) {
                 let t = e.ok_or_else(|| training_error(name, format!("state has no '{i}/{s}' entry")))?;
                 if dims.as_deref().is_some_and(|d| d != t.dims()) {
-                    return Err(training_error(name, format!("state entry '{i}/{s}' has shape {}, unlike its siblings", t.shape())));
+                    return Err(training_error(
+                        name,
+                        format!("state entry '{i}/{s}' has shape {}, unlike its siblings", t.shape()),
+                    ));
                 }
                 dims = Some(t.dims().to_vec());
                 values.push(t.to_vec_f32()?);
@@ -283,7 +294,9 @@ impl Base {
                 .filter(|k| {
                     *k != "iterations"
                         && *k != "learning_rate"
-                        && !k.split_once('/').is_some_and(|(i, s)| i.parse::<usize>().is_ok_and(|i| i < slots.len()) && slot_names.contains(&s))
+                        && !k.split_once('/').is_some_and(|(i, s)| {
+                            i.parse::<usize>().is_ok_and(|i| i < slots.len()) && slot_names.contains(&s)
+                        })
                 })
                 .collect();
             return Err(training_error(name, format!("state has entries this optimizer does not use: {unknown:?}")));
@@ -304,7 +317,10 @@ macro_rules! impl_optimizer {
             fn name(&self) -> &str {
                 self.base.name
             }
-            fn apply_gradients(&mut self, grads_and_vars: &[(fovea_core::Tensor, &$crate::Variable)]) -> $crate::Result<()> {
+            fn apply_gradients(
+                &mut self,
+                grads_and_vars: &[(fovea_core::Tensor, &$crate::Variable)],
+            ) -> $crate::Result<()> {
                 self.base.apply(&self.rule, grads_and_vars)
             }
             fn learning_rate(&self) -> f32 {

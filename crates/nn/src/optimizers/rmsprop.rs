@@ -98,7 +98,8 @@ impl RmsProp {
                 format!("`momentum` must be a float between [0, 1], received momentum={}", config.momentum),
             ));
         }
-        let rule = Rule { rho: config.rho, momentum: config.momentum, epsilon: config.epsilon, centered: config.centered };
+        let rule =
+            Rule { rho: config.rho, momentum: config.momentum, epsilon: config.epsilon, centered: config.centered };
         Ok(RmsProp { base: Base::new("RMSprop", config.learning_rate, config.options)?, rule })
     }
 }

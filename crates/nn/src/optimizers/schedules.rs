@@ -78,7 +78,10 @@ impl PiecewiseConstantDecay {
             ));
         }
         if boundaries.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(training_error("PiecewiseConstantDecay", format!("boundaries must increase, received {boundaries:?}")));
+            return Err(training_error(
+                "PiecewiseConstantDecay",
+                format!("boundaries must increase, received {boundaries:?}"),
+            ));
         }
         Ok(PiecewiseConstantDecay { boundaries, values })
     }

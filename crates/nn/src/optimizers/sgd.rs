@@ -19,7 +19,12 @@ pub struct SgdConfig {
 
 impl Default for SgdConfig {
     fn default() -> Self {
-        SgdConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.0, nesterov: false, options: OptimizerOptions::default() }
+        SgdConfig {
+            learning_rate: LearningRate::Constant(0.01),
+            momentum: 0.0,
+            nesterov: false,
+            options: OptimizerOptions::default(),
+        }
     }
 }
 
