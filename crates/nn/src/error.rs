@@ -23,6 +23,15 @@ pub enum Error {
         /// What is wrong.
         msg: String,
     },
+    /// A loss, metric, optimizer or schedule rejected its arguments or inputs.
+    /// `component` is its Keras name (`SGD`, `categorical_crossentropy`).
+    #[error("{component}: {msg}")]
+    Training {
+        /// The loss, metric or optimizer.
+        component: String,
+        /// What is wrong, with the values and shapes involved.
+        msg: String,
+    },
 }
 
 /// `Result` with fovea-nn's [`Error`].
@@ -37,4 +46,9 @@ impl Error {
             other => Error::Layer { layer: layer.to_string(), msg: other.to_string() },
         }
     }
+}
+
+/// An [`Error::Training`] for `component`.
+pub(crate) fn training_error(component: &str, msg: impl Into<String>) -> Error {
+    Error::Training { component: component.to_string(), msg: msg.into() }
 }

@@ -1,4 +1,21 @@
-//! Optimizers with Keras 3's update rules and defaults.
+//! Optimizers with Keras 3's update rules and defaults: [`Sgd`], [`Adam`], [`AdamW`],
+//! [`RmsProp`], [`Adagrad`], sharing Keras's base-optimizer options
+//! ([`OptimizerOptions`]: weight decay, clipping) and learning rates that may follow a
+//! schedule ([`schedules`]).
+
+mod adagrad;
+mod adam;
+mod base;
+mod rmsprop;
+pub mod schedules;
+mod sgd;
+
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
+pub use base::{LearningRate, OptimizerOptions};
+pub use rmsprop::{RmsProp, RmsPropConfig};
+pub use schedules::LearningRateSchedule;
+pub use sgd::{Sgd, SgdConfig};
 
 use fovea_core::Tensor;
 
@@ -11,7 +28,9 @@ pub trait Optimizer: Send {
 
     /// One step: updates each variable in place from its gradient (after clipping and
     /// weight decay as configured), applies each variable's constraint, and advances
-    /// `iterations`.
+    /// `iterations`. As in Keras, an empty list does nothing (the step is not counted),
+    /// and the learning rate (and weight decay) use the value at `iterations` before
+    /// the step.
     fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, &Variable)]) -> Result<()>;
 
     /// The learning rate the next step will use.
