@@ -23,6 +23,15 @@ pub enum Error {
         /// What is wrong.
         msg: String,
     },
+    /// A data-pipeline problem: a file that cannot be read or decoded, features and
+    /// labels that disagree, a bad batch size. `what` names the file or component.
+    #[error("{what}: {msg}")]
+    Data {
+        /// The file path or pipeline component involved.
+        what: String,
+        /// What is wrong, with the values and shapes involved.
+        msg: String,
+    },
 }
 
 /// `Result` with fovea-nn's [`Error`].
