@@ -311,8 +311,8 @@ impl Augment for Normalize {
         }
         let c = x.c;
         for px in x.data.chunks_mut(c) {
-            for k in 0..c {
-                px[k] = (px[k] - self.mean[k]) / self.std[k];
+            for ((v, m), s) in px.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = (*v - m) / s;
             }
         }
         x.into_tensor()
@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn random_translation_stays_within_the_factor() {
         // A single bright pixel in the centre of 5x5 may move at most round(0.2*5)=1.
-        let mut data = vec![0.0; 25];
+        let mut data = [0.0; 25];
         data[12] = 1.0;
         let x = Tensor::from_vec(data.repeat(64), [64, 5, 5, 1]).unwrap();
         let t = RandomTranslation { height_factor: 0.2, width_factor: 0.2 };

@@ -122,16 +122,15 @@ fn jacobi_eigen3(mut a: [[f64; 3]; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
             let t = if theta == 0.0 { 1.0 } else { t };
             let c = 1.0 / (t * t + 1.0).sqrt();
             let s = t * c;
-            for k in 0..3 {
-                let (akp, akq) = (a[k][p], a[k][q]);
-                a[k][p] = c * akp - s * akq;
-                a[k][q] = s * akp + c * akq;
+            // A <- J^T A J: columns p, q, then rows p, q.
+            for row in a.iter_mut() {
+                let (akp, akq) = (row[p], row[q]);
+                row[p] = c * akp - s * akq;
+                row[q] = s * akp + c * akq;
             }
-            for k in 0..3 {
-                let (apk, aqk) = (a[p][k], a[q][k]);
-                a[p][k] = c * apk - s * aqk;
-                a[q][k] = s * apk + c * aqk;
-            }
+            let (rp, rq) = (a[p], a[q]);
+            a[p] = std::array::from_fn(|k| c * rp[k] - s * rq[k]);
+            a[q] = std::array::from_fn(|k| s * rp[k] + c * rq[k]);
             for row in v.iter_mut() {
                 let (vp, vq) = (row[p], row[q]);
                 row[p] = c * vp - s * vq;
@@ -177,7 +176,7 @@ mod tests {
         assert!((p.eigenvalues[1] - 0.5).abs() < 0.05, "{:?}", p.eigenvalues);
         assert!(p.eigenvalues[2].abs() < 1e-4, "{:?}", p.eigenvalues);
         let v0 = [p.eigenvectors[0][0], p.eigenvectors[1][0], p.eigenvectors[2][0]];
-        assert!((v0[0].abs() - 0.7071).abs() < 0.01 && (v0[1] - v0[0]).abs() < 1e-3, "{v0:?}");
+        assert!((v0[0].abs() - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01 && (v0[1] - v0[0]).abs() < 1e-3, "{v0:?}");
         assert_eq!(p.std, 0.1);
     }
 
