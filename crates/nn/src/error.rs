@@ -29,6 +29,15 @@ pub enum Error {
     Training {
         /// The loss, metric or optimizer.
         component: String,
+        /// What is wrong, with the values involved.
+        msg: String,
+    },
+    /// A data-pipeline problem: a file that cannot be read or decoded, features and
+    /// labels that disagree, a bad batch size. `what` names the file or component.
+    #[error("{what}: {msg}")]
+    Data {
+        /// The file path or pipeline component involved.
+        what: String,
         /// What is wrong, with the values and shapes involved.
         msg: String,
     },

@@ -9,6 +9,7 @@
 
 pub mod activations;
 pub mod constraints;
+pub mod data;
 mod error;
 pub mod initializers;
 pub mod layer;
