@@ -1,0 +1,1 @@
+// Test-only module: declared under #[cfg(test)] in progress.rs.
