@@ -37,5 +37,5 @@ pub mod progress;
 pub use checkpoint::{load_checkpoint, load_weights, save_checkpoint, save_weights, Checkpoint};
 pub use history::History;
 //PLOT pub use plot::plot_history;
-//PROG pub use progress::Progbar;
+pub use progress::Progbar;
 mod atomic;
