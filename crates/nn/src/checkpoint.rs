@@ -63,6 +63,11 @@ fn save_checkpoint_until(path: &Path, ckpt: &Checkpoint, crash_after: Option<usi
 /// wrong dtype or a missing entry is an [`Error::Io`] naming the file.
 pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint> {
     let path = path.as_ref();
+    // Only regular files: reading a device or FIFO (`/dev/zero`) would never end.
+    let info = std::fs::metadata(path).map_err(|e| io_error(path, format!("cannot read: {e}")))?;
+    if !info.is_file() {
+        return Err(io_error(path, "not a regular file"));
+    }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, format!("cannot read: {e}")))?;
     decode(path, &bytes)
 }

@@ -36,6 +36,6 @@ pub mod plot;
 pub mod progress;
 pub use checkpoint::{load_checkpoint, load_weights, save_checkpoint, save_weights, Checkpoint};
 pub use history::History;
-//PLOT pub use plot::plot_history;
+pub use plot::plot_history;
 pub use progress::Progbar;
 mod atomic;

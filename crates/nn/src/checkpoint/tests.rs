@@ -198,6 +198,10 @@ fn wrong_dtype_missing_tensor_and_foreign_files_are_named() {
     write(Some(m));
     assert!(message(load_checkpoint(&bad)).contains("epoch '-1'"));
     assert!(message(load_checkpoint(dir.join("absent.safetensors"))).contains("cannot read"));
+    assert!(message(load_checkpoint(&dir)).contains("not a regular file"));
+    if std::path::Path::new("/dev/zero").exists() {
+        assert!(message(load_checkpoint("/dev/zero")).contains("not a regular file"));
+    }
 }
 
 #[test]
