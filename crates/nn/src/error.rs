@@ -41,6 +41,15 @@ pub enum Error {
         /// What is wrong, with the values and shapes involved.
         msg: String,
     },
+    /// Reading or writing a file failed, or the file is not what it claims to be
+    /// (truncated, corrupt header, wrong dtype or shape).
+    #[error("{path}: {msg}")]
+    Io {
+        /// The file involved.
+        path: String,
+        /// What went wrong.
+        msg: String,
+    },
 }
 
 /// `Result` with fovea-nn's [`Error`].
