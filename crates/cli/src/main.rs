@@ -2,6 +2,7 @@
 
 mod demo;
 mod summary;
+mod train;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,13 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Print the Keras summary table of a zoo network (alexnet, alphago-policy, lenet).
     Summary(summary::SummaryArgs),
+    /// Train a network (lenet) on Fashion-MNIST or a folder of IDX files, evaluate it on
+    /// the test split, save the model and its training curves.
+    Train(train::TrainArgs),
+    /// Loss and accuracy of a saved model on the test split.
+    Evaluate(train::EvaluateArgs),
+    /// Top classes of an image under a saved model.
+    Predict(train::PredictArgs),
     /// Print the engine's configuration (threads, version).
     Info,
 }
@@ -49,6 +57,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Summary(args) => summary::run(&args),
+        Command::Train(args) => train::train(&args),
+        Command::Evaluate(args) => train::evaluate(&args),
+        Command::Predict(args) => train::predict(&args),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());

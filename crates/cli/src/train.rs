@@ -1,0 +1,249 @@
+//! `fovea train`, `fovea evaluate`, `fovea predict`: LeNet on Fashion-MNIST (or any
+//! folder of MNIST-format IDX files), end to end.
+//!
+//! A saved model is one safetensors checkpoint: weights named `<layer>/<weight>`,
+//! the optimizer state, the epoch, and an architecture JSON naming the zoo network and
+//! its options (general Keras-config architectures arrive with `.keras` export).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+use fovea_core::{Rng, Tensor};
+use fovea_nn::data::{fashion_mnist, load_image, load_mnist_dir, ColorMode, Dataset};
+use fovea_nn::losses::SparseCategoricalCrossentropy;
+use fovea_nn::metrics::SparseCategoricalAccuracy;
+use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
+use fovea_nn::training::{CompiledModel, FitOptions};
+use fovea_nn::{
+    load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
+};
+use fovea_zoo::lenet;
+
+type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Fashion-MNIST's classes, in label order.
+pub const FASHION_CLASSES: [&str; 10] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+/// Options of `fovea train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// The network to train (lenet).
+    model: String,
+    /// A folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz], ...); default:
+    /// Fashion-MNIST from Debian's dataset-fashion-mnist package.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, default_value_t = 15)]
+    epochs: usize,
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// adam or sgd (sgd uses momentum 0.9).
+    #[arg(long, default_value = "adam")]
+    optimizer: String,
+    /// Learning rate (default: Adam 0.001, SGD 0.01).
+    #[arg(long)]
+    lr: Option<f32>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Where the model (model.safetensors) and the training curves (history.png) go.
+    #[arg(long, default_value = "runs/lenet")]
+    out: PathBuf,
+    /// 0 silent, 1 progress bar, 2 one line per epoch (Keras's verbose).
+    #[arg(long, default_value_t = 1)]
+    verbose: u8,
+}
+
+/// Options of `fovea evaluate`.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A model saved by `fovea train` (model.safetensors).
+    model: PathBuf,
+    /// IDX folder (default Fashion-MNIST); its test split is used.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, default_value_t = 256)]
+    batch_size: usize,
+}
+
+/// Options of `fovea predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A model saved by `fovea train`.
+    model: PathBuf,
+    /// A 28x28 PNG or JPEG (converted to grey).
+    image: PathBuf,
+    /// How many classes to list.
+    #[arg(long, default_value_t = 3)]
+    top: usize,
+}
+
+fn load_data(data: &Option<PathBuf>) -> CliResult<(Dataset, Dataset)> {
+    Ok(match data {
+        Some(dir) => load_mnist_dir(dir)?,
+        None => fashion_mnist()?,
+    })
+}
+
+fn architecture(name: &str, classes: usize) -> String {
+    serde_json::json!({ "format": "fovea-zoo", "model": name, "num_classes": classes }).to_string()
+}
+
+/// Rebuilds the network a checkpoint describes and loads its weights.
+fn load_model(path: &Path) -> CliResult<Model> {
+    let ckpt = load_checkpoint(path)?;
+    let arch: serde_json::Value = serde_json::from_str(&ckpt.architecture)
+        .map_err(|e| format!("{}: the architecture is not JSON: {e}", path.display()))?;
+    let classes = arch["num_classes"].as_u64().filter(|&c| c > 0).ok_or_else(|| {
+        format!("{}: the architecture has no positive num_classes: {}", path.display(), ckpt.architecture)
+    })? as usize;
+    let model = match arch["model"].as_str() {
+        Some("lenet") => lenet(classes, &mut Rng::new(0))?,
+        other => {
+            return Err(format!("{}: unknown architecture {other:?} (this version knows lenet)", path.display()).into())
+        }
+    };
+    load_weights(&model, path)?;
+    Ok(model)
+}
+
+fn optimizer(args: &TrainArgs) -> CliResult<Box<dyn Optimizer>> {
+    Ok(match args.optimizer.as_str() {
+        "adam" => Box::new(Adam::new(AdamConfig {
+            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.001)),
+            ..Default::default()
+        })?),
+        "sgd" => Box::new(Sgd::new(SgdConfig {
+            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.01)),
+            momentum: 0.9,
+            ..Default::default()
+        })?),
+        other => return Err(format!("train: unknown optimizer '{other}' (expected adam or sgd)").into()),
+    })
+}
+
+/// `fovea train lenet`: fit with a progress bar, evaluate on the test split, save the
+/// model and its training curves.
+pub fn train(args: &TrainArgs) -> CliResult<()> {
+    if args.model != "lenet" {
+        return Err(format!("train: unknown model '{}' (this version trains lenet)", args.model).into());
+    }
+    if args.epochs == 0 || args.batch_size == 0 {
+        return Err("train: --epochs and --batch-size must be at least 1".into());
+    }
+    let (train, test) = load_data(&args.data)?;
+    let classes = 10;
+    let model = lenet(classes, &mut Rng::new(args.seed))?;
+    let mut compiled: CompiledModel = model.compile(
+        optimizer(args)?,
+        Box::new(SparseCategoricalCrossentropy::default()),
+        vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
+    );
+    println!(
+        "fovea train lenet: {} train / {} test images, {} epochs, batch {}, {} ({} threads)",
+        train.len(),
+        test.len(),
+        args.epochs,
+        args.batch_size,
+        args.optimizer,
+        fovea_core::num_threads()
+    );
+    let options = FitOptions {
+        batch_size: args.batch_size,
+        epochs: args.epochs,
+        validation_data: Some((test.features().clone(), test.labels().clone())),
+        seed: args.seed,
+        verbose: args.verbose,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let history = compiled.fit(train.features(), train.labels(), &options, &mut [])?;
+    let seconds = start.elapsed().as_secs_f64();
+    let logs = compiled.evaluate(test.features(), test.labels(), 256)?;
+    let acc = logs.get("accuracy").copied().unwrap_or(f64::NAN);
+    println!(
+        "test accuracy: {:.4} (loss {:.4}); {:.1} s per epoch",
+        acc,
+        logs.get("loss").copied().unwrap_or(f64::NAN),
+        seconds / args.epochs as f64
+    );
+
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: cannot create: {e}", args.out.display()))?;
+    let model_path = args.out.join("model.safetensors");
+    let model = compiled.model();
+    let mut weights = Vec::new();
+    for layer in model.layers() {
+        for w in layer.weights() {
+            weights.push((format!("{}/{}", layer.name(), w.name()), w.value().detach()));
+        }
+    }
+    let mut metadata = std::collections::BTreeMap::new();
+    metadata.insert("test_accuracy".to_string(), format!("{acc:.6}"));
+    save_checkpoint(
+        &model_path,
+        &Checkpoint {
+            architecture: architecture("lenet", classes),
+            weights,
+            optimizer: compiled.optimizer().state()?,
+            epoch: args.epochs,
+            metadata,
+        },
+    )?;
+    let plot_path = args.out.join("history.png");
+    let curves = fovea_nn::History { epochs: history.epochs.clone(), metrics: history.history.clone() };
+    plot_history(&curves, &plot_path)?;
+    println!("saved {} and {}", model_path.display(), plot_path.display());
+    Ok(())
+}
+
+/// `fovea evaluate MODEL`: loss and accuracy on the test split.
+pub fn evaluate(args: &EvaluateArgs) -> CliResult<()> {
+    let model = load_model(&args.model)?;
+    let (_, test) = load_data(&args.data)?;
+    let mut compiled = model.compile(
+        optimizer_for_eval()?,
+        Box::new(SparseCategoricalCrossentropy::default()),
+        vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
+    );
+    let logs = compiled.evaluate(test.features(), test.labels(), args.batch_size.max(1))?;
+    println!(
+        "{}: test accuracy {:.4}, loss {:.4} ({} images)",
+        args.model.display(),
+        logs.get("accuracy").copied().unwrap_or(f64::NAN),
+        logs.get("loss").copied().unwrap_or(f64::NAN),
+        test.len()
+    );
+    Ok(())
+}
+
+/// Evaluation needs no optimizer; `compile` wants one, so give it an idle SGD.
+fn optimizer_for_eval() -> CliResult<Box<dyn Optimizer>> {
+    Ok(Box::new(Sgd::new(SgdConfig::default())?))
+}
+
+/// `fovea predict MODEL IMAGE`: the top classes with their probabilities.
+pub fn predict(args: &PredictArgs) -> CliResult<()> {
+    let model = load_model(&args.model)?;
+    let image = load_image(&args.image, ColorMode::Grayscale)?;
+    let expected = model.input_specs()[0].clone();
+    if !expected.accepts(image.shape()) {
+        return Err(format!(
+            "predict: {} is {}x{}, but the model takes {} images",
+            args.image.display(),
+            image.dims()[1],
+            image.dims()[2],
+            expected
+        )
+        .into());
+    }
+    let probs: Tensor = model.forward(&image, false, &mut Rng::new(0))?;
+    let p = probs.to_vec_f32()?;
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    for &k in order.iter().take(args.top.max(1)) {
+        let name = FASHION_CLASSES.get(k).copied().unwrap_or("?");
+        println!("{k} {name:<12} {:.4}", p[k]);
+    }
+    Ok(())
+}
