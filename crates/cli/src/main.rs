@@ -1,5 +1,6 @@
 //! The `fovea` command line.
 
+mod bench;
 mod demo;
 mod summary;
 mod train;
@@ -32,6 +33,8 @@ enum Command {
     Evaluate(train::EvaluateArgs),
     /// Top classes of an image under a saved model.
     Predict(train::PredictArgs),
+    /// Throughput benchmarks (e.g. `bench train-step --model lenet --json`).
+    Bench(bench::BenchArgs),
     /// Print the engine's configuration (threads, version).
     Info,
 }
@@ -58,6 +61,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo(args) => demo::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Train(args) => train::train(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Evaluate(args) => train::evaluate(&args),
         Command::Predict(args) => train::predict(&args),
         Command::Info => {

@@ -1,0 +1,81 @@
+//! `fovea bench`: throughput measurements for side-by-side comparisons
+//! (bench/compare_lenet.py runs this next to PyTorch).
+
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use fovea_core::{Rng, Tensor};
+use fovea_nn::losses::SparseCategoricalCrossentropy;
+use fovea_nn::optimizers::{Sgd, SgdConfig};
+use fovea_nn::training::FitOptions;
+use fovea_nn::LearningRate;
+use fovea_zoo::lenet;
+
+/// `fovea bench ...`
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchWhat {
+    /// Training steps per second of a zoo network (forward, backward, SGD update).
+    TrainStep {
+        /// lenet
+        #[arg(long, default_value = "lenet")]
+        model: String,
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the benchmark and prints its result.
+pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let BenchWhat::TrainStep { model, batch_size, steps, json } = &args.what;
+    if model != "lenet" {
+        return Err(format!("bench: unknown model '{model}' (this version benchmarks lenet)").into());
+    }
+    if *batch_size == 0 || *steps == 0 {
+        return Err("bench: --batch-size and --steps must be at least 1".into());
+    }
+    let mut rng = Rng::new(0);
+    let net = lenet(10, &mut rng)?;
+    let optimizer =
+        Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.9, ..Default::default() })?;
+    let mut compiled = net.compile(Box::new(optimizer), Box::new(SparseCategoricalCrossentropy::default()), vec![]);
+    let n = batch_size * steps;
+    let x = rng.uniform([n, 28, 28, 1], 0.0, 1.0)?;
+    let labels: Vec<i64> = (0..n).map(|i| (i % 10) as i64).collect();
+    let y = Tensor::from_vec_i64(labels, [n])?;
+    let options = FitOptions { batch_size: *batch_size, epochs: 1, shuffle: false, verbose: 0, ..Default::default() };
+    // Warm up: first-touch allocations and the thread pool.
+    let warm = batch_size * 5.min(*steps);
+    compiled.fit(&x.narrow(0, 0, warm)?, &y.narrow(0, 0, warm)?, &options, &mut [])?;
+    let start = Instant::now();
+    compiled.fit(&x, &y, &options, &mut [])?;
+    let secs = start.elapsed().as_secs_f64();
+    let ips = n as f64 / secs;
+    if *json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": model, "batch_size": batch_size, "steps": steps,
+                "images_per_sec": ips, "ms_per_step": 1e3 * secs / *steps as f64,
+                "threads": fovea_core::num_threads(),
+            })
+        );
+    } else {
+        println!(
+            "{model} training step, batch {batch_size}: {ips:.0} images/s, {:.2} ms/step ({} threads)",
+            1e3 * secs / *steps as f64,
+            fovea_core::num_threads()
+        );
+    }
+    Ok(())
+}
