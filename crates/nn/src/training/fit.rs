@@ -126,7 +126,8 @@ impl CompiledModel {
             if options.verbose > 0 {
                 println!("Epoch {}/{} - {}", epoch + 1, options.epochs, epoch_line(&logs));
             }
-            history.record(epoch, &logs);
+            let entries: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            history.record(epoch, &entries);
             if ctl.should_stop() {
                 break;
             }

@@ -21,32 +21,13 @@ pub use monitor::{
     ReduceLROnPlateau, ReduceLROnPlateauConfig, SaveFn,
 };
 
+pub use crate::history::History;
 use crate::Result;
 
 /// What an epoch (or a batch, or `evaluate`) reports: `loss`, each metric by name, and
 /// `val_`-prefixed entries for the validation pass. Sorted by name, as Keras's CSV
 /// logger writes them.
 pub type Logs = BTreeMap<String, f64>;
-
-/// What `fit` returns: Keras's `History` callback.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct History {
-    /// The epoch numbers (0-based, from `initial_epoch`) that ran.
-    pub epochs: Vec<usize>,
-    /// One value per epoch for each log entry (`loss`, `val_loss`, metrics, and
-    /// `learning_rate` when ReduceLROnPlateau is used).
-    pub history: BTreeMap<String, Vec<f64>>,
-}
-
-impl History {
-    /// Records one epoch's logs.
-    pub(crate) fn record(&mut self, epoch: usize, logs: &Logs) {
-        self.epochs.push(epoch);
-        for (k, v) in logs {
-            self.history.entry(k.clone()).or_default().push(*v);
-        }
-    }
-}
 
 /// Keras `fit()` arguments for in-memory data.
 #[derive(Clone, Debug)]
