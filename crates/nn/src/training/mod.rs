@@ -9,6 +9,7 @@ mod callbacks;
 mod compile;
 mod fit;
 mod monitor;
+mod output;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ pub use monitor::{
     EarlyStopping, EarlyStoppingConfig, ModelCheckpoint, ModelCheckpointConfig, Monitor, MonitorMode,
     ReduceLROnPlateau, ReduceLROnPlateauConfig, SaveFn,
 };
+pub use output::FitOutput;
 
 pub use crate::history::History;
 use crate::Result;
@@ -49,9 +51,14 @@ pub struct FitOptions {
     /// epoch `e` always shuffles and draws the same way, so resuming with
     /// `initial_epoch` reproduces an uninterrupted run.
     pub seed: u64,
-    /// 0: silent; 1 or more: one line per epoch on stdout (the progress bar lives
-    /// elsewhere).
+    /// Keras's `verbose`: 0 silent; 1 `Epoch e/E` (when `epochs > 1`) then a
+    /// progress bar per epoch over its batches, updated after each batch with the
+    /// running loss and metrics and finished with the epoch's logs (validation
+    /// included); 2 the header and one summary line per epoch. Larger values print
+    /// only the headers, as Keras's `ProgbarLogger` does.
     pub verbose: u8,
+    /// Where the headers and bars go (stdout by default).
+    pub output: FitOutput,
 }
 
 impl Default for FitOptions {
@@ -67,6 +74,7 @@ impl Default for FitOptions {
             initial_epoch: 0,
             seed: 0,
             verbose: 1,
+            output: FitOutput::default(),
         }
     }
 }
