@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 
 /// What `fit` recorded, epoch by epoch: Keras's `history.epoch` and `history.history`.
 ///
-/// `metrics` maps a name (`loss`, `accuracy`, `val_loss`, `val_accuracy`, ...) to one
+/// `history` maps a name (`loss`, `accuracy`, `val_loss`, `val_accuracy`, ...) to one
 /// value per entry of `epochs`; a metric missing in some epoch holds NaN there, so all
 /// series stay aligned with `epochs`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
-    /// Epoch indices (Keras counts from 0).
+    /// Epoch indices (Keras counts from 0; a resumed run starts at `initial_epoch`).
     pub epochs: Vec<usize>,
-    /// Values per metric name, aligned with `epochs`.
-    pub metrics: BTreeMap<String, Vec<f64>>,
+    /// Values per log name (`loss`, metrics, `val_`-prefixed validation results,
+    /// `learning_rate` when ReduceLROnPlateau is used), aligned with `epochs`.
+    pub history: BTreeMap<String, Vec<f64>>,
 }
 
 impl History {
@@ -27,17 +28,17 @@ impl History {
         let n = self.epochs.len();
         self.epochs.push(epoch);
         for (name, value) in logs {
-            let series = self.metrics.entry((*name).to_string()).or_insert_with(|| vec![f64::NAN; n]);
+            let series = self.history.entry((*name).to_string()).or_insert_with(|| vec![f64::NAN; n]);
             series.push(*value);
         }
-        for series in self.metrics.values_mut() {
+        for series in self.history.values_mut() {
             series.resize(n + 1, f64::NAN);
         }
     }
 
     /// The values of `name`, if recorded.
     pub fn get(&self, name: &str) -> Option<&[f64]> {
-        self.metrics.get(name).map(Vec::as_slice)
+        self.history.get(name).map(Vec::as_slice)
     }
 }
 

@@ -39,7 +39,7 @@ const BOTTOM: i64 = 40;
 pub fn plot_history(history: &History, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let n = history.epochs.len();
-    for (name, values) in &history.metrics {
+    for (name, values) in &history.history {
         if values.len() != n {
             return Err(io_error(path, format!("metric '{name}' has {} values for {n} epochs", values.len())));
         }
@@ -65,7 +65,7 @@ type Series<'a> = Option<(&'a str, &'a [f64])>;
 /// `(title, train, val)` per panel: `loss` first, then by name.
 fn families(history: &History) -> Vec<(String, Series<'_>, Series<'_>)> {
     let mut map: BTreeMap<&str, (Series, Series)> = BTreeMap::new();
-    for (name, values) in &history.metrics {
+    for (name, values) in &history.history {
         match name.strip_prefix("val_") {
             Some(base) => map.entry(base).or_default().1 = Some((name.as_str(), values.as_slice())),
             None => map.entry(name.as_str()).or_default().0 = Some((name.as_str(), values.as_slice())),

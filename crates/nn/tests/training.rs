@@ -29,7 +29,9 @@ fn temp_path(name: &str) -> PathBuf {
 fn dense_regression_loss_drops_tenfold() {
     let (x, y) = linear_data(64, 1);
     let mut m = compiled(linear_model(0), 0.05);
-    let h = m.fit(&x, &y, &opts(20, 8), &mut []).unwrap();
+    let h: fovea_nn::History = m.fit(&x, &y, &opts(20, 8), &mut []).unwrap();
+    // One History type: fit's result is what plot_history takes.
+    let _: &fovea_nn::training::History = &h;
     let loss = &h.history["loss"];
     assert_eq!(h.epochs, (0..20).collect::<Vec<_>>());
     assert_eq!(loss.len(), 20);

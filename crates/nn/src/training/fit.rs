@@ -1,11 +1,14 @@
 //! `fit`: Keras 3's training loop over in-memory tensors.
 
+use std::io::Write;
+
 use fovea_core::{Rng, Tensor};
 
 use super::callbacks::{Callback, TrainingControl};
 use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
 use super::{derive_seed, take_rows, CompiledModel, FitOptions, History, Logs, STREAM_SHUFFLE, STREAM_STEP};
-use crate::{CallContext, Result, Variable};
+use crate::progress::{Progbar, ProgbarConfig, Verbosity};
+use crate::{CallContext, Error, Result, Variable};
 
 impl CompiledModel {
     /// Keras's `fit(x, y, ...)`: trains for epochs `initial_epoch..epochs` and returns
@@ -21,6 +24,13 @@ impl CompiledModel {
     /// epoch's logs (`loss`, metrics, and `val_`-prefixed results of an evaluation
     /// pass) go to `on_epoch_end` and then into the History. A callback may stop
     /// training; the current epoch still finishes its logs.
+    ///
+    /// With `verbose` set, output goes to `options.output` as Keras's `ProgbarLogger`
+    /// writes it, after the callbacks have run: `Epoch e/E` at each epoch's start
+    /// (only when `epochs > 1`), then a [`Progbar`] whose target is the number of
+    /// batches, updated after each batch with the running loss and metrics (shown as
+    /// given, not re-averaged) and finalized with the epoch's logs, validation
+    /// included. The validation pass itself prints nothing.
     ///
     /// # Shapes
     /// `x` is `(n, ...)` as the model's input; `y` is `(n, ...)` as the loss expects
@@ -68,6 +78,15 @@ impl CompiledModel {
             cb.on_train_begin(&mut ctl)?;
         }
         let mut history = History::default();
+        // Keras's ProgbarLogger makes every metric stateful: the logs already hold
+        // running means, so the bar shows them as they are.
+        let stateful: Vec<String> =
+            std::iter::once("loss".to_string()).chain(metrics.iter().map(|m| m.name().to_string())).collect();
+        let bar_verbosity = match options.verbose {
+            1 => Some(Verbosity::ProgressBar),
+            2 => Some(Verbosity::OneLine),
+            _ => None,
+        };
         for epoch in options.initial_epoch..options.epochs {
             for m in metrics.iter_mut() {
                 m.reset();
@@ -76,6 +95,20 @@ impl CompiledModel {
             for cb in callbacks.iter_mut() {
                 cb.on_epoch_begin(epoch, &mut ctl)?;
             }
+            if options.verbose > 0 && options.epochs > 1 {
+                let mut out = options.output.handle();
+                writeln!(out, "Epoch {}/{}", epoch + 1, options.epochs).map_err(output_error)?;
+                out.flush().map_err(output_error)?;
+            }
+            let mut bar = bar_verbosity.map(|verbose| {
+                let config = ProgbarConfig {
+                    target: Some(batches),
+                    verbose,
+                    stateful_metrics: stateful.clone(),
+                    ..ProgbarConfig::default()
+                };
+                Progbar::new(config, options.output.handle(), options.output.is_dynamic())
+            });
             let order: Option<Vec<usize>> = options
                 .shuffle
                 .then(|| Rng::new(derive_seed(options.seed, STREAM_SHUFFLE, epoch as u64, 0)).permutation(n));
@@ -108,6 +141,9 @@ impl CompiledModel {
                 }
                 tracker.add(loss_value, len);
                 let batch_logs = logs_of(&tracker, metrics);
+                if let Some(bar) = bar.as_mut() {
+                    bar.update_with(b + 1, &entries(&batch_logs), false).map_err(output_error)?;
+                }
                 for cb in callbacks.iter_mut() {
                     cb.on_batch_end(b, &batch_logs, &mut ctl)?;
                 }
@@ -123,10 +159,10 @@ impl CompiledModel {
             for cb in callbacks.iter_mut() {
                 cb.on_epoch_end(epoch, &mut logs, &mut ctl)?;
             }
-            if options.verbose > 0 {
-                println!("Epoch {}/{} - {}", epoch + 1, options.epochs, epoch_line(&logs));
+            if let Some(bar) = bar.as_mut() {
+                bar.update_with(batches, &entries(&logs), true).map_err(output_error)?;
             }
-            history.record(epoch, &logs);
+            history.record(epoch, &entries(&logs));
             if ctl.should_stop() {
                 break;
             }
@@ -138,8 +174,12 @@ impl CompiledModel {
     }
 }
 
-/// `loss: 0.1234 - val_loss: 0.2345`, with Keras's progress-bar number format.
-fn epoch_line(logs: &Logs) -> String {
-    let fmt = |v: f64| if v.abs() > 1e-3 { format!("{v:.4}") } else { format!("{v:.4e}") };
-    logs.iter().map(|(k, v)| format!("{k}: {}", fmt(*v))).collect::<Vec<_>>().join(" - ")
+/// The logs as the `(name, value)` pairs that Progbar and History take.
+fn entries(logs: &Logs) -> Vec<(&str, f64)> {
+    logs.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+/// A failed write to `FitOptions::output`.
+fn output_error(e: std::io::Error) -> Error {
+    Error::Io { path: "fit output".into(), msg: e.to_string() }
 }

@@ -9,6 +9,7 @@ mod callbacks;
 mod compile;
 mod fit;
 mod monitor;
+mod output;
 
 use std::collections::BTreeMap;
 
@@ -20,33 +21,15 @@ pub use monitor::{
     EarlyStopping, EarlyStoppingConfig, ModelCheckpoint, ModelCheckpointConfig, Monitor, MonitorMode,
     ReduceLROnPlateau, ReduceLROnPlateauConfig, SaveFn,
 };
+pub use output::FitOutput;
 
+pub use crate::history::History;
 use crate::Result;
 
 /// What an epoch (or a batch, or `evaluate`) reports: `loss`, each metric by name, and
 /// `val_`-prefixed entries for the validation pass. Sorted by name, as Keras's CSV
 /// logger writes them.
 pub type Logs = BTreeMap<String, f64>;
-
-/// What `fit` returns: Keras's `History` callback.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct History {
-    /// The epoch numbers (0-based, from `initial_epoch`) that ran.
-    pub epochs: Vec<usize>,
-    /// One value per epoch for each log entry (`loss`, `val_loss`, metrics, and
-    /// `learning_rate` when ReduceLROnPlateau is used).
-    pub history: BTreeMap<String, Vec<f64>>,
-}
-
-impl History {
-    /// Records one epoch's logs.
-    pub(crate) fn record(&mut self, epoch: usize, logs: &Logs) {
-        self.epochs.push(epoch);
-        for (k, v) in logs {
-            self.history.entry(k.clone()).or_default().push(*v);
-        }
-    }
-}
 
 /// Keras `fit()` arguments for in-memory data.
 #[derive(Clone, Debug)]
@@ -68,9 +51,14 @@ pub struct FitOptions {
     /// epoch `e` always shuffles and draws the same way, so resuming with
     /// `initial_epoch` reproduces an uninterrupted run.
     pub seed: u64,
-    /// 0: silent; 1 or more: one line per epoch on stdout (the progress bar lives
-    /// elsewhere).
+    /// Keras's `verbose`: 0 silent; 1 `Epoch e/E` (when `epochs > 1`) then a
+    /// progress bar per epoch over its batches, updated after each batch with the
+    /// running loss and metrics and finished with the epoch's logs (validation
+    /// included); 2 the header and one summary line per epoch. Larger values print
+    /// only the headers, as Keras's `ProgbarLogger` does.
     pub verbose: u8,
+    /// Where the headers and bars go (stdout by default).
+    pub output: FitOutput,
 }
 
 impl Default for FitOptions {
@@ -86,6 +74,7 @@ impl Default for FitOptions {
             initial_epoch: 0,
             seed: 0,
             verbose: 1,
+            output: FitOutput::default(),
         }
     }
 }
