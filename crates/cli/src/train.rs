@@ -191,8 +191,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         },
     )?;
     let plot_path = args.out.join("history.png");
-    let curves = fovea_nn::History { epochs: history.epochs.clone(), metrics: history.history.clone() };
-    plot_history(&curves, &plot_path)?;
+    plot_history(&history, &plot_path)?;
     println!("saved {} and {}", model_path.display(), plot_path.display());
     Ok(())
 }
