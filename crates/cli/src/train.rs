@@ -6,15 +6,17 @@
 //! its options (general Keras-config architectures arrive with `.keras` export).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
 use fovea_core::{Rng, Tensor};
 use fovea_nn::data::{fashion_mnist, load_image, load_mnist_dir, ColorMode, Dataset};
+use fovea_nn::data::{Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::SparseCategoricalAccuracy;
 use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
-use fovea_nn::training::{CompiledModel, FitOptions};
+use fovea_nn::training::{CompiledModel, FitOptions, TrainAugment};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
 };
@@ -53,6 +55,9 @@ pub struct TrainArgs {
     /// 0 silent, 1 progress bar, 2 one line per epoch (Keras's verbose).
     #[arg(long, default_value_t = 1)]
     verbose: u8,
+    /// Augment training batches: random shifts of up to 10% and horizontal flips.
+    #[arg(long)]
+    augment: bool,
 }
 
 /// Options of `fovea evaluate`.
@@ -155,6 +160,11 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         validation_data: Some((test.features().clone(), test.labels().clone())),
         seed: args.seed,
         verbose: args.verbose,
+        augment: args.augment.then(|| {
+            TrainAugment(Arc::new(
+                Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
+            ))
+        }),
         ..Default::default()
     };
     let start = Instant::now();

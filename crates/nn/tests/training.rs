@@ -281,3 +281,29 @@ fn reduce_lr_on_plateau_in_fit_logs_the_rate_into_history() {
     assert_eq!(h.history["learning_rate"], [0.25, 0.25, 0.125, 0.0625]);
     assert_eq!(m.optimizer().learning_rate(), 0.03125);
 }
+
+/// Counts the batches it sees and zeroes them.
+struct ZeroAndCount(std::sync::atomic::AtomicUsize);
+
+impl fovea_nn::data::Augment for ZeroAndCount {
+    fn apply(&self, batch: &Tensor, _rng: &mut fovea_core::Rng) -> fovea_nn::Result<Tensor> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(batch.zeros_like()?)
+    }
+}
+
+#[test]
+fn augmentation_applies_to_training_batches_only() {
+    let (x, y) = linear_data(20, 4);
+    let counter = std::sync::Arc::new(ZeroAndCount(Default::default()));
+    let aug = fovea_nn::training::TrainAugment(counter.clone());
+    let mut m = compiled(linear_model(0), 0.05);
+    let o = FitOptions { augment: Some(aug), validation_split: 0.2, ..opts(3, 4) };
+    m.fit(&x, &y, &o, &mut []).unwrap();
+    // 16 training samples in batches of 4, 3 epochs; validation batches are untouched.
+    assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 12);
+    // Inputs were zeroed, so only the bias learned: the kernel is still its initial value.
+    let fresh = weights(&linear_model(0));
+    assert_eq!(weights(m.model())[0], fresh[0]);
+    assert_ne!(weights(m.model())[1], fresh[1]);
+}

@@ -6,7 +6,9 @@ use fovea_core::{Rng, Tensor};
 
 use super::callbacks::{Callback, TrainingControl};
 use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
-use super::{derive_seed, take_rows, CompiledModel, FitOptions, History, Logs, STREAM_SHUFFLE, STREAM_STEP};
+use super::{
+    derive_seed, take_rows, CompiledModel, FitOptions, History, Logs, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP,
+};
 use crate::progress::{Progbar, ProgbarConfig, Verbosity};
 use crate::{CallContext, Error, Result, Variable};
 
@@ -119,6 +121,13 @@ impl CompiledModel {
                         (take_rows(&x_train, &p[start..start + len])?, take_rows(&y_train, &p[start..start + len])?)
                     }
                     None => (x_train.narrow(0, start, len)?, y_train.narrow(0, start, len)?),
+                };
+                let xb = match &options.augment {
+                    Some(a) => {
+                        let mut arng = Rng::new(derive_seed(options.seed, STREAM_AUGMENT, epoch as u64, b as u64));
+                        a.0.apply(&xb, &mut arng)?
+                    }
+                    None => xb,
                 };
                 let mut rng = Rng::new(derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64));
                 let mut ctx = CallContext::new(true, &mut rng);

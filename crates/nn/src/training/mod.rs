@@ -59,6 +59,20 @@ pub struct FitOptions {
     pub verbose: u8,
     /// Where the headers and bars go (stdout by default).
     pub output: FitOutput,
+    /// Applied to each training batch (never to validation or evaluation), with
+    /// randomness derived from `(seed, epoch, batch)` so resuming stays exact.
+    pub augment: Option<TrainAugment>,
+}
+
+/// A training-time augmentation for [`FitOptions::augment`] (shared, so the options
+/// stay cheap to clone).
+#[derive(Clone)]
+pub struct TrainAugment(pub std::sync::Arc<dyn crate::data::Augment>);
+
+impl std::fmt::Debug for TrainAugment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TrainAugment(..)")
+    }
 }
 
 impl Default for FitOptions {
@@ -75,6 +89,7 @@ impl Default for FitOptions {
             seed: 0,
             verbose: 1,
             output: FitOutput::default(),
+            augment: None,
         }
     }
 }
@@ -82,6 +97,7 @@ impl Default for FitOptions {
 /// Streams of randomness the loop derives from the user's seed.
 const STREAM_SHUFFLE: u64 = 1;
 const STREAM_STEP: u64 = 2;
+const STREAM_AUGMENT: u64 = 3;
 
 /// A seed that is a pure function of `(seed, stream, epoch, batch)` (splitmix64 mixing),
 /// so no state needs to survive between `fit` calls for resumption to be exact.
