@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use clap::Args;
 use fovea_core::{Rng, Tensor};
-use fovea_nn::data::{fashion_mnist, load_image, load_mnist_dir, ColorMode, Dataset};
+use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir, ColorMode, Dataset};
 use fovea_nn::data::{Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::SparseCategoricalAccuracy;
@@ -33,7 +33,8 @@ pub const FASHION_CLASSES: [&str; 10] =
 pub struct TrainArgs {
     /// The network to train (lenet).
     model: String,
-    /// A folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz], ...); default:
+    /// A folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz], ...), or a digits
+    /// CSV such as data/mnist_5k.csv.gz (last 20% held out for testing); default:
     /// Fashion-MNIST from Debian's dataset-fashion-mnist package.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -84,8 +85,11 @@ pub struct PredictArgs {
     top: usize,
 }
 
+/// Fashion-MNIST by default; a folder of IDX files; or a digits CSV file (its last
+/// 20% is the test split).
 fn load_data(data: &Option<PathBuf>) -> CliResult<(Dataset, Dataset)> {
     Ok(match data {
+        Some(path) if path.is_file() => load_digits_csv(path)?.split(0.2)?,
         Some(dir) => load_mnist_dir(dir)?,
         None => fashion_mnist()?,
     })

@@ -21,6 +21,7 @@
 //! ```
 
 mod augment;
+mod digits_csv;
 mod idx;
 mod image;
 mod loader;
@@ -35,6 +36,7 @@ use crate::{Error, Result};
 
 pub use self::image::{decode_image, load_image, load_images, ColorMode};
 pub use augment::{Augment, Normalize, Pipeline, RandomCrop, RandomFlip, RandomTranslation};
+pub use digits_csv::load_digits_csv;
 pub use idx::{read_idx, read_idx_images, read_idx_labels, IdxArray};
 pub use loader::{Batches, Loader, LoaderConfig};
 pub use mnist::{fashion_mnist, load_mnist_dir, FASHION_MNIST_DIR};
