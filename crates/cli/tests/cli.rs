@@ -59,3 +59,42 @@ fn demo_trains_to_high_accuracy() {
     let acc: f64 = last.split("test accuracy ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(acc > 0.9, "{out}");
 }
+
+#[test]
+fn train_evaluate_predict_round_trip_on_the_shipped_digits() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let data = root.join("data/mnist_5k.csv.gz");
+    let out = std::env::temp_dir().join(format!("fovea-cli-train-{}", std::process::id()));
+    let (ok, stdout, err) = fovea(&[
+        "train",
+        "lenet",
+        "--data",
+        data.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--verbose",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let acc: f64 = stdout.split("test accuracy: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(acc > 0.8, "one epoch on 4,000 digits should pass 80%: {stdout}");
+    let model = out.join("model.safetensors");
+    assert!(model.is_file() && out.join("history.png").is_file());
+
+    let (ok, stdout, err) = fovea(&["evaluate", model.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains(&format!("test accuracy {acc:.4}")), "evaluate must agree with train: {stdout}");
+
+    let png = out.join("blank.png");
+    image::GrayImage::new(28, 28).save(&png).unwrap();
+    let (ok, stdout, err) = fovea(&["predict", model.to_str().unwrap(), png.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    let wide = out.join("wide.png");
+    image::GrayImage::new(30, 28).save(&wide).unwrap();
+    let (ok, _, err) = fovea(&["predict", model.to_str().unwrap(), wide.to_str().unwrap()]);
+    assert!(!ok && err.contains("is 28x30, but the model takes (None, 28, 28, 1) images"), "{err}");
+    std::fs::remove_dir_all(&out).ok();
+}
