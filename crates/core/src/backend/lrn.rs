@@ -2,21 +2,14 @@
 
 use super::cpu;
 use super::params::LrnParams;
-use crate::storage::{zeros_f32, Storage};
-use crate::{Error, Result, Tensor};
+use crate::{Result, Tensor};
 
 /// `y = x * (bias + alpha * window_sum(x^2))^-beta` along the last axis. Untracked.
 ///
 /// # Shapes
 /// `x` is dense and `(outer, c)` by `p`; the result has `x`'s shape.
 pub(crate) fn forward(x: &Tensor, p: &LrnParams, name: &'static str) -> Result<Tensor> {
-    let mut out = zeros_f32(name, x.shape())?;
-    let range = dense_range(x, name)?;
-    let xs = x.read();
-    match &*xs {
-        Storage::Cpu(_) => cpu::lrn::forward(p, &xs.as_f32(name)?[range], &mut out),
-    }
-    Ok(Tensor::from_f32_vec(out, x.shape().clone()))
+    super::map_dense(x, name, |x, out| cpu::lrn::forward(p, x, out))
 }
 
 /// The input gradient from the forward's input `x` and the output gradient `g`.
@@ -24,19 +17,7 @@ pub(crate) fn forward(x: &Tensor, p: &LrnParams, name: &'static str) -> Result<T
 /// # Shapes
 /// `x` and `g` are dense, of one shape, `(outer, c)` by `p`; so is the result.
 pub(crate) fn backward(x: &Tensor, g: &Tensor, p: &LrnParams, name: &'static str) -> Result<Tensor> {
-    let mut out = zeros_f32(name, x.shape())?;
-    let (xr, gr) = (dense_range(x, name)?, dense_range(g, name)?);
-    let (xs, gs) = (x.read(), g.read());
-    match (&*xs, &*gs) {
-        (Storage::Cpu(_), Storage::Cpu(_)) => {
-            cpu::lrn::backward(p, &xs.as_f32(name)?[xr], &gs.as_f32(name)?[gr], &mut out)
-        }
-    }
-    Ok(Tensor::from_f32_vec(out, x.shape().clone()))
-}
-
-fn dense_range(t: &Tensor, name: &'static str) -> Result<std::ops::Range<usize>> {
-    t.layout().contiguous_range().ok_or_else(|| Error::arg(name, "internal: expected a contiguous tensor"))
+    super::map_dense2(x, g, name, |a, g, out| cpu::lrn::backward(p, a, g, out))
 }
 
 #[cfg(test)]

@@ -143,3 +143,36 @@ pub(crate) fn select(mask: &Tensor, on_true: &Tensor, on_false: &Tensor, out_sha
         }
     }
 }
+
+/// Runs a CPU kernel `f(x, out)` over the dense f32 elements of `x` into a new tensor
+/// of `x`'s shape: the dispatch shared by per-row kernels (softmax, LRN).
+pub(crate) fn map_dense(x: &Tensor, name: &'static str, f: impl FnOnce(&[f32], &mut [f32])) -> Result<Tensor> {
+    let mut out = zeros_f32(name, x.shape())?;
+    let range = dense_range(x, name)?;
+    let xs = x.read();
+    match &*xs {
+        Storage::Cpu(_) => f(&xs.as_f32(name)?[range], &mut out),
+    }
+    Ok(Tensor::from_f32_vec(out, x.shape().clone()))
+}
+
+/// [`map_dense`] for kernels of two same-shaped dense inputs (a saved tensor and the
+/// output gradient).
+pub(crate) fn map_dense2(
+    a: &Tensor,
+    b: &Tensor,
+    name: &'static str,
+    f: impl FnOnce(&[f32], &[f32], &mut [f32]),
+) -> Result<Tensor> {
+    let mut out = zeros_f32(name, a.shape())?;
+    let (ar, br) = (dense_range(a, name)?, dense_range(b, name)?);
+    let (as_, bs) = (a.read(), b.read());
+    match (&*as_, &*bs) {
+        (Storage::Cpu(_), Storage::Cpu(_)) => f(&as_.as_f32(name)?[ar], &bs.as_f32(name)?[br], &mut out),
+    }
+    Ok(Tensor::from_f32_vec(out, a.shape().clone()))
+}
+
+fn dense_range(t: &Tensor, name: &'static str) -> Result<std::ops::Range<usize>> {
+    t.layout().contiguous_range().ok_or_else(|| crate::Error::arg(name, "internal: expected a contiguous tensor"))
+}

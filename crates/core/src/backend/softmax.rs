@@ -2,21 +2,14 @@
 
 use super::cpu;
 use super::params::SoftmaxParams;
-use crate::storage::{zeros_f32, Storage};
-use crate::{Error, Result, Tensor};
+use crate::{Result, Tensor};
 
 /// `softmax(x)` (or `log_softmax` when `p.log`) along the axis `p` describes. Untracked.
 ///
 /// # Shapes
 /// `x` is dense and `(outer, n, inner)` by `p`; the result has `x`'s shape.
 pub(crate) fn forward(x: &Tensor, p: &SoftmaxParams, name: &'static str) -> Result<Tensor> {
-    let mut out = zeros_f32(name, x.shape())?;
-    let range = dense_range(x, name)?;
-    let xs = x.read();
-    match &*xs {
-        Storage::Cpu(_) => cpu::softmax::forward(p, &xs.as_f32(name)?[range], &mut out),
-    }
-    Ok(Tensor::from_f32_vec(out, x.shape().clone()))
+    super::map_dense(x, name, |x, out| cpu::softmax::forward(p, x, out))
 }
 
 /// The input gradient from the forward's output `y` and the output gradient `g`.
@@ -24,19 +17,7 @@ pub(crate) fn forward(x: &Tensor, p: &SoftmaxParams, name: &'static str) -> Resu
 /// # Shapes
 /// `y` and `g` are dense, of one shape, `(outer, n, inner)` by `p`; so is the result.
 pub(crate) fn backward(y: &Tensor, g: &Tensor, p: &SoftmaxParams, name: &'static str) -> Result<Tensor> {
-    let mut out = zeros_f32(name, y.shape())?;
-    let (yr, gr) = (dense_range(y, name)?, dense_range(g, name)?);
-    let (ys, gs) = (y.read(), g.read());
-    match (&*ys, &*gs) {
-        (Storage::Cpu(_), Storage::Cpu(_)) => {
-            cpu::softmax::backward(p, &ys.as_f32(name)?[yr], &gs.as_f32(name)?[gr], &mut out)
-        }
-    }
-    Ok(Tensor::from_f32_vec(out, y.shape().clone()))
-}
-
-fn dense_range(t: &Tensor, name: &'static str) -> Result<std::ops::Range<usize>> {
-    t.layout().contiguous_range().ok_or_else(|| Error::arg(name, "internal: expected a contiguous tensor"))
+    super::map_dense2(y, g, name, |a, g, out| cpu::softmax::backward(p, a, g, out))
 }
 
 #[cfg(test)]
