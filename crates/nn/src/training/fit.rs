@@ -6,9 +6,7 @@ use fovea_core::{Rng, Tensor};
 
 use super::callbacks::{Callback, TrainingControl};
 use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
-use super::{
-    derive_seed, take_rows, CompiledModel, FitOptions, History, Logs, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP,
-};
+use super::{derive_seed, CompiledModel, FitOptions, History, Logs, Rows, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP};
 use crate::progress::{Progbar, ProgbarConfig, Verbosity};
 use crate::{CallContext, Error, Result, Variable};
 
@@ -74,6 +72,7 @@ impl CompiledModel {
         };
         let n = x_train.dims()[0];
         let batches = n.div_ceil(bs);
+        let (x_rows, y_rows) = (Rows::new(&x_train)?, Rows::new(&y_train)?);
 
         let mut ctl = TrainingControl::new(model, optimizer.as_mut());
         for cb in callbacks.iter_mut() {
@@ -117,9 +116,7 @@ impl CompiledModel {
             for b in 0..batches {
                 let (start, len) = (b * bs, bs.min(n - b * bs));
                 let (xb, yb) = match &order {
-                    Some(p) => {
-                        (take_rows(&x_train, &p[start..start + len])?, take_rows(&y_train, &p[start..start + len])?)
-                    }
+                    Some(p) => (x_rows.take(&p[start..start + len])?, y_rows.take(&p[start..start + len])?),
                     None => (x_train.narrow(0, start, len)?, y_train.narrow(0, start, len)?),
                 };
                 let xb = match &options.augment {

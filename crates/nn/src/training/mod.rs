@@ -111,24 +111,50 @@ pub(crate) fn derive_seed(seed: u64, stream: u64, epoch: u64, batch: u64) -> u64
     [stream, epoch, batch].iter().fold(mix(seed), |acc, &v| mix(acc ^ mix(v)))
 }
 
-/// Rows `idx` of `t` (axis 0), for f32 and int64 tensors (sparse labels).
-///
-/// # Shapes
-/// `t` is `(n, ...)`; the result is `(idx.len(), ...)`.
-pub(crate) fn take_rows(t: &Tensor, idx: &[usize]) -> Result<Tensor> {
-    if t.dtype() == DType::I64 {
-        let row: usize = t.dims()[1..].iter().product();
-        let data = t.to_vec_i64()?;
-        let mut out = Vec::with_capacity(idx.len() * row);
-        for &i in idx {
-            out.extend_from_slice(&data[i * row..(i + 1) * row]);
+/// Row access to a tensor along axis 0, for f32 and int64 tensors (sparse labels).
+/// int64 tensors are read to the host once, not once per batch: `Tensor::index_select`
+/// gathers f32 only.
+pub(crate) enum Rows<'a> {
+    F32(&'a Tensor),
+    I64 { data: Vec<i64>, dims: Vec<usize> },
+}
+
+impl<'a> Rows<'a> {
+    pub(crate) fn new(t: &'a Tensor) -> Result<Self> {
+        if t.dtype() == DType::I64 {
+            return Ok(Rows::I64 { data: t.to_vec_i64()?, dims: t.dims().to_vec() });
         }
-        let mut dims = t.dims().to_vec();
-        dims[0] = idx.len();
-        return Ok(Tensor::from_vec_i64(out, dims)?);
+        Ok(Rows::F32(t))
     }
-    let ids = Tensor::from_vec_i64(idx.iter().map(|&i| i as i64).collect(), [idx.len()])?;
-    Ok(t.index_select(0, &ids)?)
+
+    /// Rows `idx`.
+    ///
+    /// # Shapes
+    /// The source is `(n, ...)`; the result is `(idx.len(), ...)`.
+    pub(crate) fn take(&self, idx: &[usize]) -> Result<Tensor> {
+        match self {
+            Rows::I64 { data, dims } => {
+                let row: usize = dims[1..].iter().product();
+                let mut out = Vec::with_capacity(idx.len() * row);
+                for &i in idx {
+                    out.extend_from_slice(&data[i * row..(i + 1) * row]);
+                }
+                let mut d = dims.clone();
+                d[0] = idx.len();
+                Ok(Tensor::from_vec_i64(out, d)?)
+            }
+            Rows::F32(t) => {
+                let ids = Tensor::from_vec_i64(idx.iter().map(|&i| i as i64).collect(), [idx.len()])?;
+                Ok(t.index_select(0, &ids)?)
+            }
+        }
+    }
+}
+
+/// Rows `idx` of `t` (axis 0), for f32 and int64 tensors.
+#[cfg(test)]
+pub(crate) fn take_rows(t: &Tensor, idx: &[usize]) -> Result<Tensor> {
+    Rows::new(t)?.take(idx)
 }
 
 #[cfg(test)]
