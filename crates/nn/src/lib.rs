@@ -31,6 +31,7 @@ pub use layer::{CallContext, Layer};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use model::{Functional, Model, Sequential};
+pub use model::{LayerCall, TensorRef};
 pub use optimizers::{LearningRate, Optimizer};
 pub use regularizers::Regularizer;
 pub use spec::ShapeSpec;

@@ -125,3 +125,27 @@ fn get_weights_is_a_snapshot_not_a_view() {
     m.weights()[0].value().update_f32(|w| w.iter_mut().for_each(|v| *v = 7.0)).unwrap();
     assert_eq!(snap[0].to_vec_f32().unwrap(), vec![1.0, 1.0]);
 }
+
+#[test]
+fn layer_calls_describe_the_graph_for_export() {
+    use fovea_nn::layers::Add;
+    use fovea_nn::{LayerCall, TensorRef};
+    let mut f = Functional::new("g");
+    let a = f.input(&[3]);
+    let b = f.input(&[3]);
+    let shared = f.add(Dense::new(3));
+    let ya = f.call(shared, &[a]).unwrap()[0];
+    let yb = f.call(shared, &[b]).unwrap()[0];
+    let sum = f.apply(Add::new(), &[ya, yb]).unwrap();
+    let model = f.build(&[sum, yb], &mut Rng::new(0)).unwrap();
+    let dense = TensorRef::Layer { layer: 0, call: 1, output: 0 };
+    assert_eq!(
+        model.layer_calls(),
+        vec![
+            LayerCall { layer: 0, call: 0, inputs: vec![TensorRef::Input(0)] },
+            LayerCall { layer: 0, call: 1, inputs: vec![TensorRef::Input(1)] },
+            LayerCall { layer: 1, call: 0, inputs: vec![TensorRef::Layer { layer: 0, call: 0, output: 0 }, dense] },
+        ]
+    );
+    assert_eq!(model.output_refs(), vec![TensorRef::Layer { layer: 1, call: 0, output: 0 }, dense]);
+}

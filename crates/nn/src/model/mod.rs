@@ -46,6 +46,35 @@ pub(crate) struct Node {
     outputs: Vec<ShapeSpec>,
 }
 
+/// Where a tensor of a model's graph comes from (Keras's `keras_history`): what an
+/// exporter needs to write `inbound_nodes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TensorRef {
+    /// Model input `i` (in [`Model::input_names`] order).
+    Input(usize),
+    /// Output `output` of the `call`-th call (0-based: Keras's node index) of layer
+    /// `layer` (an index into [`Model::layers`]).
+    Layer {
+        /// Index of the layer.
+        layer: usize,
+        /// Which call of that layer.
+        call: usize,
+        /// Which of that call's outputs.
+        output: usize,
+    },
+}
+
+/// One call of a layer in a model's graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerCall {
+    /// Index of the layer in [`Model::layers`].
+    pub layer: usize,
+    /// Which call of that layer (0 for the first).
+    pub call: usize,
+    /// The tensors passed to it, in order.
+    pub inputs: Vec<TensorRef>,
+}
+
 /// A built model: layers, the graph of their calls, and its inputs and outputs.
 pub struct Model {
     name: String,
@@ -148,6 +177,31 @@ impl Model {
             w.assign(v).map_err(|e| e.in_layer(&describe(l)))?;
         }
         Ok(())
+    }
+
+    /// Every layer call in the order the graph runs them (a topological order).
+    pub fn layer_calls(&self) -> Vec<LayerCall> {
+        self.nodes
+            .iter()
+            .filter_map(|n| match n.op {
+                NodeOp::Call { layer, call } => {
+                    Some(LayerCall { layer, call, inputs: n.inputs.iter().map(|t| self.tensor_ref(*t)).collect() })
+                }
+                NodeOp::Input(_) => None,
+            })
+            .collect()
+    }
+
+    /// Where each model output comes from, in output order.
+    pub fn output_refs(&self) -> Vec<TensorRef> {
+        self.outputs.iter().map(|t| self.tensor_ref(*t)).collect()
+    }
+
+    fn tensor_ref(&self, t: SymbolicTensor) -> TensorRef {
+        match self.nodes[t.node].op {
+            NodeOp::Input(i) => TensorRef::Input(i),
+            NodeOp::Call { layer, call } => TensorRef::Layer { layer, call, output: t.index },
+        }
     }
 
     fn error(&self, msg: impl Into<String>) -> Error {
