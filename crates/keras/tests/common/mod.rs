@@ -171,3 +171,21 @@ pub fn catching<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         )),
     }
 }
+
+/// Writes `t` as a little-endian float32 `.npy` (version 1.0).
+pub fn write_npy_f32(path: &Path, t: &Tensor) {
+    let shape: Vec<String> = t.dims().iter().map(|d| d.to_string()).collect();
+    let shape = if shape.len() == 1 { format!("({},)", shape[0]) } else { format!("({})", shape.join(", ")) };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in t.to_vec_f32().unwrap() {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
