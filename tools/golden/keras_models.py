@@ -10,7 +10,7 @@ It writes the Keras 3 models itself (keras_model_cases.py: one case per option;
 keras_model_random.py: seeded random stacks and graphs), then runs
 keras_models_legacy.py in the TensorFlow venv (tf_keras 2.21, real Keras 2 `.h5` files;
 path from $FOVEA_TF_PYTHON, default ~/.cache/fovea-golden/tfvenv/bin/python) and merges
-everything into manifest.json. crates/keras/tests/keras_models.rs loads every entry.
+everything into manifest.json. crates/keras/tests/keras_corpus.rs loads every entry.
 
 Every model is reloaded with Keras after saving and must reproduce its outputs, so each
 file is known to be one Keras itself reads back.
