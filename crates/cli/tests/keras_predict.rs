@@ -51,3 +51,39 @@ fn predict_matches_keras_on_corpus_models() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Several inputs by name (`--input NAME=FILE.npy`), one file per output
+/// (`OUT_<output name>.npy`).
+#[test]
+fn predict_with_named_inputs_writes_one_file_per_output() {
+    let dir = std::env::temp_dir().join(format!("fovea-keras-predict-multi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let entries = manifest();
+    let mut failures = Vec::new();
+    for name in ["multi_input_multi_output", "dict_inputs_outputs", "legacy_merges"] {
+        let e = entries.iter().find(|e| e.name == name).unwrap();
+        let loaded = fovea_keras::load_with_warnings(&e.path()).unwrap();
+        let mut args: Vec<String> = vec!["predict".into(), e.path().display().to_string()];
+        for (i, model_input) in loaded.model.input_names().iter().enumerate() {
+            // By name where the manifest has it, else by position (Keras 2 input names).
+            let a = e.inputs.iter().find(|a| a.name == *model_input).unwrap_or(&e.inputs[i]);
+            args.push("--input".into());
+            args.push(format!("{model_input}={}", models_dir().join(&a.file).display()));
+        }
+        let out = dir.join(format!("{name}.npy"));
+        args.extend(["-o".into(), out.display().to_string()]);
+        let (ok, err) = fovea(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        if !ok {
+            failures.push(format!("{name}: fovea predict failed: {err}"));
+            continue;
+        }
+        for (k, out_name) in loaded.output_names.iter().enumerate() {
+            let got = read_npy(&dir.join(format!("{name}_{out_name}.npy")));
+            if let Err(msg) = compare(&read_npy(&models_dir().join(&e.outputs[k].file)), &got) {
+                failures.push(format!("{name} output {out_name}: {msg}"));
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
