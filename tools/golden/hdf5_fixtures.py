@@ -180,7 +180,11 @@ def conv_net(keras, name):
         name=name,
     )
     rng = np.random.default_rng(7)
-    model.set_weights([rng.standard_normal(w.shape).astype(np.float32) for w in model.weights])
+    # Positive moving variances, so the net computes finite numbers.
+    model.set_weights([
+        (rng.uniform(0.5, 2.0, w.shape) if "variance" in w.path else rng.standard_normal(w.shape)).astype(np.float32)
+        for w in model.weights
+    ])
     return model
 
 

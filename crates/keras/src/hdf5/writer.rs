@@ -120,7 +120,7 @@ impl H5Writer {
         }
         // Encode once now (with a dummy heap address) so an oversized value fails here,
         // naming the attribute, rather than in `to_bytes`.
-        let size = encode_attr(name, &value, Some((0, 1)))?.len();
+        let size = pad8(encode_attr(name, &value, Some((0, 1)))?.len());
         if size > MAX_MESSAGE {
             return Err(H5Error::write(
                 path,
@@ -359,7 +359,12 @@ impl Layout {
     ) -> H5Result<()> {
         for (name, value) in attrs {
             let heap = self.strings.get(&(path.to_string(), name.clone())).copied();
-            messages.push((fmt::MSG_ATTRIBUTE, 0, encode_attr(name, value, heap)?));
+            let body = encode_attr(name, value, heap)?;
+            // `set_attr` refuses oversized values; this guards the 16-bit size field.
+            if pad8(body.len()) > MAX_MESSAGE {
+                return Err(H5Error::write(path, format!("attribute '{name}' needs {} bytes", body.len())));
+            }
+            messages.push((fmt::MSG_ATTRIBUTE, 0, body));
         }
         Ok(())
     }
@@ -396,9 +401,5 @@ fn encode_attr(name: &str, value: &AttrValue, heap: Option<(u64, u16)>) -> H5Res
             (fmt::float_type(8), list_space(v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect())
         }
     };
-    let body = fmt::attribute_message(name, &dtype, &space, &data);
-    if pad8(body.len()) > MAX_MESSAGE || name.len() + 1 > usize::from(u16::MAX) {
-        return Err(H5Error::write(name, format!("attribute needs {} bytes, more than one message holds", body.len())));
-    }
-    Ok(body)
+    Ok(fmt::attribute_message(name, &dtype, &space, &data))
 }
