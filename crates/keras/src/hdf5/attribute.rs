@@ -1,8 +1,6 @@
 //! Attribute messages (versions 1 to 3) and their values, including variable-length
 //! strings stored in global heap collections.
 
-use std::collections::HashMap;
-
 use super::bytes::{Cursor, FileData};
 use super::datatype::{decode_f64, decode_fixed_strings, decode_i64, parse_datatype, utf8, H5Type};
 use super::error::{H5Error, H5Result};
@@ -152,7 +150,6 @@ fn decode(file: &FileData, raw: &RawAttr<'_>, ctx: &str) -> H5Result<AttrValue> 
 /// Variable-length strings: each element is (length u32, heap collection address,
 /// object index u32); the bytes live in a global heap collection.
 fn read_var_strings(file: &FileData, data: &[u8], size: usize, offset: u64, ctx: &str) -> H5Result<Vec<String>> {
-    let mut heaps: HashMap<u64, HashMap<u32, &[u8]>> = HashMap::new();
     let mut c = Cursor::new(data, offset, file.sizes, ctx);
     let mut out = Vec::with_capacity(data.len() / size.max(1));
     for _ in 0..data.len() / size.max(1) {
@@ -166,13 +163,7 @@ fn read_var_strings(file: &FileData, data: &[u8], size: usize, offset: u64, ctx:
             continue;
         }
         let addr = addr.ok_or_else(|| c.err("variable-length string has an undefined heap address"))?;
-        if !heaps.contains_key(&addr) {
-            heaps.insert(addr, read_global_heap(file, addr, ctx)?);
-        }
-        let object = heaps
-            .get(&addr)
-            .and_then(|h| h.get(&index))
-            .ok_or_else(|| H5Error::corrupt(ctx, addr, format!("global heap collection has no object {index}")))?;
+        let object = global_heap_object(file, addr, index, ctx)?;
         let bytes = object.get(..len).ok_or_else(|| {
             H5Error::corrupt(
                 ctx,
@@ -185,8 +176,10 @@ fn read_var_strings(file: &FileData, data: &[u8], size: usize, offset: u64, ctx:
     Ok(out)
 }
 
-/// The objects of a global heap collection ("GCOL"), by index.
-fn read_global_heap<'a>(file: &'a FileData, addr: u64, ctx: &str) -> H5Result<HashMap<u32, &'a [u8]>> {
+/// Object `index` of the global heap collection ("GCOL") at `addr`. Scanning the
+/// collection for each string keeps memory flat whatever a crafted file points at;
+/// an attribute holds at most a few thousand strings.
+fn global_heap_object<'a>(file: &'a FileData, addr: u64, index: u32, ctx: &str) -> H5Result<&'a [u8]> {
     let ctx = format!("{ctx}, global heap collection");
     let mut c = file.cursor(addr, &ctx)?;
     c.signature(b"GCOL")?;
@@ -200,21 +193,22 @@ fn read_global_heap<'a>(file: &'a FileData, addr: u64, ctx: &str) -> H5Result<Ha
     let all = file.slice(addr, size, &ctx)?;
     let mut c = Cursor::new(all, file.base + addr, file.sizes, &ctx);
     c.skip(header)?;
-    let mut objects = HashMap::new();
     let object_header = 8 + file.sizes.length;
     while c.remaining() >= object_header {
-        let index = c.u16()?;
+        let found = c.u16()?;
         let _refcount = c.u16()?;
         c.skip(4)?;
         let len = c.length()?;
-        if index == 0 {
+        if found == 0 {
             break; // free space runs to the end of the collection
         }
         let len = usize::try_from(len).map_err(|_| c.err(format!("heap object size {len} too large")))?;
         let bytes = c.take(len)?;
-        objects.insert(u32::from(index), bytes);
+        if u32::from(found) == index {
+            return Ok(bytes);
+        }
         let pad = (8 - len % 8) % 8;
         c.skip(pad.min(c.remaining()))?;
     }
-    Ok(objects)
+    Err(H5Error::corrupt(ctx, addr, format!("global heap collection has no object {index}")))
 }

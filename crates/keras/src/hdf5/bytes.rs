@@ -14,12 +14,18 @@ pub(crate) struct Sizes {
 }
 
 /// The whole file in memory plus the superblock facts every structure needs.
-#[derive(Debug)]
 pub(crate) struct FileData {
     pub bytes: Vec<u8>,
     pub sizes: Sizes,
     /// Absolute file offset that stored addresses are relative to.
     pub base: u64,
+}
+
+impl std::fmt::Debug for FileData {
+    /// The length, not the bytes: `{:?}` of a `Dataset` must not print the file.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileData").field("len", &self.bytes.len()).field("base", &self.base).finish()
+    }
 }
 
 impl FileData {

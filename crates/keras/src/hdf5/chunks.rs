@@ -6,7 +6,7 @@ use std::io::Read;
 
 use super::bytes::FileData;
 use super::error::{H5Error, H5Result};
-use super::links::read_node_header;
+use super::links::{read_node_header, Visit};
 use super::messages::Filter;
 
 /// A stored chunk: where it is, its byte size on disk, which filters were skipped,
@@ -25,6 +25,8 @@ pub(crate) struct ChunkGeometry<'a> {
     pub elem_size: usize,
     /// Bytes of one decoded chunk (`product(chunk) * elem_size`), already bounded.
     pub chunk_bytes: usize,
+    /// Most bytes all chunks together may decode to (see `dataset.rs`).
+    pub max_decoded: u64,
 }
 
 /// Reads every chunk indexed by the B-tree at `btree` into `out` (the whole dataset,
@@ -38,9 +40,12 @@ pub(crate) fn read_btree_chunks(
     ctx: &str,
 ) -> H5Result<()> {
     let mut refs = Vec::new();
-    let mut seen = HashSet::new();
-    walk_chunk_btree(file, btree, None, geo.shape.len(), &mut seen, &mut refs, ctx)?;
+    let mut visit = Visit::new(file);
+    walk_chunk_btree(file, btree, None, geo.shape.len(), &mut visit, &mut refs, ctx)?;
     let mut placed = HashSet::new();
+    // Chunks of an honest file are stored in distinct bytes, so together they decode
+    // to at most `max_decoded`; crafted chunks sharing one stored block could not.
+    let mut decoded_total = 0u64;
     for r in refs {
         for (d, (&o, &c)) in r.offsets.iter().zip(geo.chunk).enumerate() {
             if o % c as u64 != 0 {
@@ -59,6 +64,10 @@ pub(crate) fn read_btree_chunks(
         }
         if r.offsets.iter().zip(geo.shape).any(|(&o, &n)| o >= n as u64) {
             continue; // beyond the current extent (a shrunk dataset): not part of the data
+        }
+        decoded_total = decoded_total.saturating_add(geo.chunk_bytes as u64);
+        if decoded_total > geo.max_decoded {
+            return Err(H5Error::corrupt(ctx, r.addr, "chunks decode to more data than the file can hold"));
         }
         let stored = file.slice(r.addr, u64::from(r.size), ctx)?;
         let decoded = apply_filters(stored, filters, r.mask, geo, ctx, r.addr)?;
@@ -87,16 +96,14 @@ fn walk_chunk_btree(
     addr: u64,
     expected_level: Option<u8>,
     rank: usize,
-    seen: &mut HashSet<u64>,
+    visit: &mut Visit,
     refs: &mut Vec<ChunkRef>,
     ctx: &str,
 ) -> H5Result<()> {
-    if !seen.insert(addr) {
-        return Err(H5Error::corrupt(ctx, addr, "chunk B-tree node reached twice (cycle)"));
-    }
     let node_ctx = format!("{ctx}, chunk B-tree node");
     let mut c = file.cursor(addr, &node_ctx)?;
     let node = read_node_header(&mut c, 1, expected_level)?;
+    visit.node(addr, node.entries, &node_ctx)?;
     let mut entries = Vec::with_capacity(node.entries.min(c.remaining() / 8));
     for _ in 0..node.entries {
         let size = c.u32()?;
@@ -108,7 +115,7 @@ fn walk_chunk_btree(
     }
     for (size, mask, mut offsets, child) in entries {
         if node.level > 0 {
-            walk_chunk_btree(file, child, Some(node.level - 1), rank, seen, refs, ctx)?;
+            walk_chunk_btree(file, child, Some(node.level - 1), rank, visit, refs, ctx)?;
         } else {
             offsets.truncate(rank);
             refs.push(ChunkRef { addr: child, size, mask, offsets });
@@ -262,7 +269,7 @@ mod tests {
     fn edge_chunk_overhang_is_dropped() {
         // Dataset 3x3 of u8, chunk 2x2 at (2, 2): only element (2, 2) is inside.
         let mut out = vec![0u8; 9];
-        let geo = ChunkGeometry { shape: &[3, 3], chunk: &[2, 2], elem_size: 1, chunk_bytes: 4 };
+        let geo = ChunkGeometry { shape: &[3, 3], chunk: &[2, 2], elem_size: 1, chunk_bytes: 4, max_decoded: 16 };
         place_chunk(&mut out, &geo, &[2, 2], &[7, 8, 9, 10]);
         assert_eq!(out, vec![0, 0, 0, 0, 0, 0, 0, 0, 7]);
         place_chunk(&mut out, &geo, &[0, 2], &[1, 2, 3, 4]);

@@ -204,7 +204,7 @@ impl Dataset {
         let chunk_bytes = bytes.ok_or_else(|| {
             H5Error::corrupt(ctx, self.header_addr, format!("chunk shape {chunk:?} is implausibly large"))
         })?;
-        Ok(ChunkGeometry { shape: &self.shape, chunk, elem_size: es, chunk_bytes })
+        Ok(ChunkGeometry { shape: &self.shape, chunk, elem_size: es, chunk_bytes, max_decoded: bound })
     }
 
     /// `total` bytes of the fill value (zeros unless the file defines one).

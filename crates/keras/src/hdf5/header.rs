@@ -73,10 +73,14 @@ pub(crate) fn read_header<'a>(file: &'a FileData, addr: u64, path: &str) -> H5Re
     let mut seen = HashSet::new();
     seen.insert(addr);
     let mut chunks = 1;
+    // Blocks of an honest header never overlap, so together they fit in the file;
+    // overlapping blocks could otherwise multiply the messages parsed.
+    let mut total = 0u64;
     while let Some((at, len)) = pending.pop_front() {
         chunks += 1;
-        if chunks > MAX_CHUNKS || !seen.insert(at) {
-            return Err(H5Error::corrupt(ctx, at, "continuation blocks loop or exceed 4096 blocks"));
+        total = total.saturating_add(len);
+        if chunks > MAX_CHUNKS || !seen.insert(at) || total > file.bytes.len() as u64 {
+            return Err(H5Error::corrupt(ctx, at, "continuation blocks loop, overlap or exceed 4096 blocks"));
         }
         let block = file.slice(at, len, &ctx)?;
         let mut c = Cursor::new(block, file.base + at, file.sizes, &ctx);

@@ -11,6 +11,34 @@ use super::messages::{body, parse_dense_heap, parse_link, LinkTarget};
 /// Deepest B-tree accepted; a real one is 2-3 levels, and levels must strictly decrease.
 pub(crate) const MAX_BTREE_LEVEL: u8 = 64;
 
+/// Guards a B-tree walk: nodes already seen (cycles, shared subtrees) and a budget
+/// of entries. Entries of an honest tree occupy distinct bytes (at least 8 each), so a
+/// tree with more entries than `file length / 8` has overlapping, crafted nodes that
+/// could otherwise make a small file cost quadratic time.
+pub(crate) struct Visit {
+    seen: HashSet<u64>,
+    budget: usize,
+}
+
+impl Visit {
+    pub fn new(file: &FileData) -> Self {
+        Visit { seen: HashSet::new(), budget: file.bytes.len() / 8 + 64 }
+    }
+
+    /// Records a node at `addr` with `entries` entries; errors on a revisit or when
+    /// the budget runs out.
+    pub fn node(&mut self, addr: u64, entries: usize, ctx: &str) -> H5Result<()> {
+        if !self.seen.insert(addr) {
+            return Err(H5Error::corrupt(ctx, addr, "B-tree node reached twice (cycle)"));
+        }
+        self.budget = self
+            .budget
+            .checked_sub(entries)
+            .ok_or_else(|| H5Error::corrupt(ctx, addr, "B-tree holds more entries than the file has room for"))?;
+        Ok(())
+    }
+}
+
 /// One member of a group.
 #[derive(Debug, Clone)]
 pub(crate) struct Link {
@@ -32,8 +60,8 @@ pub(crate) fn read_links(file: &FileData, header: &ObjectHeader<'_>, path: &str)
         let heap = c.defined_addr("group local heap")?;
         let heap = LocalHeap::read(file, heap, path)?;
         let mut links = Vec::new();
-        let mut seen = HashSet::new();
-        walk_group_btree(file, btree, None, &heap, path, &mut seen, &mut links)?;
+        let mut visit = Visit::new(file);
+        walk_group_btree(file, btree, None, &heap, path, &mut visit, &mut links)?;
         return Ok(links);
     }
     if let Some(msg) = header.find(MSG_LINK_INFO) {
@@ -107,15 +135,13 @@ fn walk_group_btree(
     expected_level: Option<u8>,
     heap: &LocalHeap<'_>,
     path: &str,
-    seen: &mut HashSet<u64>,
+    visit: &mut Visit,
     links: &mut Vec<Link>,
 ) -> H5Result<()> {
     let ctx = format!("group '{path}', B-tree node");
-    if !seen.insert(addr) {
-        return Err(H5Error::corrupt(ctx, addr, "B-tree node reached twice (cycle)"));
-    }
     let mut c = file.cursor(addr, &ctx)?;
     let node = read_node_header(&mut c, 0, expected_level)?;
+    visit.node(addr, node.entries, &ctx)?;
     let mut children = Vec::with_capacity(node.entries.min(c.remaining() / 8));
     for _ in 0..node.entries {
         let _key = c.length()?;
@@ -123,9 +149,9 @@ fn walk_group_btree(
     }
     for child in children {
         if node.level > 0 {
-            walk_group_btree(file, child, Some(node.level - 1), heap, path, seen, links)?;
+            walk_group_btree(file, child, Some(node.level - 1), heap, path, visit, links)?;
         } else {
-            read_symbol_node(file, child, heap, path, seen, links)?;
+            read_symbol_node(file, child, heap, path, visit, links)?;
         }
     }
     Ok(())
@@ -162,13 +188,10 @@ fn read_symbol_node(
     addr: u64,
     heap: &LocalHeap<'_>,
     path: &str,
-    seen: &mut HashSet<u64>,
+    visit: &mut Visit,
     links: &mut Vec<Link>,
 ) -> H5Result<()> {
     let ctx = format!("group '{path}', symbol table node");
-    if !seen.insert(addr) {
-        return Err(H5Error::corrupt(ctx, addr, "symbol table node reached twice (cycle)"));
-    }
     let mut c = file.cursor(addr, &ctx)?;
     c.signature(b"SNOD")?;
     let version = c.u8()?;
@@ -177,6 +200,7 @@ fn read_symbol_node(
     }
     c.skip(1)?;
     let count = c.u16()?;
+    visit.node(addr, usize::from(count), &ctx)?;
     for _ in 0..count {
         let name_offset = c.length_as_offset()?;
         let at = c.file_pos();

@@ -46,6 +46,7 @@ mod superblock;
 mod writer;
 mod writer_format;
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -57,7 +58,7 @@ pub use writer::H5Writer;
 
 use bytes::FileData;
 use header::{read_header, ObjectHeader, MSG_LAYOUT};
-use links::{is_group, read_links};
+use links::{is_group, read_links, Link};
 use messages::LinkTarget;
 
 /// An HDF5 file held in memory.
@@ -89,7 +90,7 @@ impl H5File {
         if !is_group(&header) {
             return Err(H5Error::corrupt("root group", self.root_addr, "root object is not a group"));
         }
-        Ok(Group { file: self, path: "/".to_string(), addr: self.root_addr, header })
+        Ok(Group { file: self, path: "/".to_string(), addr: self.root_addr, header, links: OnceCell::new() })
     }
 
     /// The group at `path` (e.g. `"layers/conv2d/vars"`, with or without a leading
@@ -105,12 +106,20 @@ impl H5File {
 }
 
 /// A group: a directory of named members (groups and datasets) with attributes.
-#[derive(Debug)]
 pub struct Group<'f> {
     file: &'f H5File,
     path: String,
     addr: u64,
     header: ObjectHeader<'f>,
+    /// Members, read on first use: looking up many members of one group (Keras's
+    /// `vars/0`, `vars/1`, ...) then parses its B-tree and heap once.
+    links: OnceCell<Vec<Link>>,
+}
+
+impl std::fmt::Debug for Group<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group").field("path", &self.path).field("addr", &self.addr).finish()
+    }
 }
 
 impl<'f> Group<'f> {
@@ -122,8 +131,7 @@ impl<'f> Group<'f> {
     /// Names of all members (groups, datasets and links), sorted byte-wise as h5py
     /// lists them.
     pub fn member_names(&self) -> H5Result<Vec<String>> {
-        let mut names: Vec<String> =
-            read_links(&self.file.data, &self.header, &self.path)?.into_iter().map(|l| l.name).collect();
+        let mut names: Vec<String> = self.links()?.iter().map(|l| l.name.clone()).collect();
         names.sort();
         Ok(names)
     }
@@ -136,7 +144,7 @@ impl<'f> Group<'f> {
         if !is_group(&header) {
             return Err(H5Error::kind(path, "is a dataset or other object, not a group"));
         }
-        Ok(Some(Group { file: self.file, path, addr, header }))
+        Ok(Some(Group { file: self.file, path, addr, header, links: OnceCell::new() }))
     }
 
     /// The member dataset `name` (a relative or absolute path, as for [`Group::group`]).
@@ -160,6 +168,14 @@ impl<'f> Group<'f> {
         attribute::attr_names(&self.file.data, &self.header, &self.path)
     }
 
+    fn links(&self) -> H5Result<&Vec<Link>> {
+        if let Some(links) = self.links.get() {
+            return Ok(links);
+        }
+        let links = read_links(&self.file.data, &self.header, &self.path)?;
+        Ok(self.links.get_or_init(|| links))
+    }
+
     /// Follows `rel` from this group (or from the root if it starts with `/`) to an
     /// object: its full path and object header address.
     fn resolve(&self, rel: &str) -> H5Result<Option<(String, u64)>> {
@@ -168,14 +184,19 @@ impl<'f> Group<'f> {
         } else {
             (self.path.trim_end_matches('/').to_string(), self.addr)
         };
-        for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
-            let header = read_header(&self.file.data, addr, if path.is_empty() { "/" } else { &path })?;
-            let here = if path.is_empty() { "/".to_string() } else { path.clone() };
-            if !is_group(&header) {
-                return Err(H5Error::kind(here, format!("is not a group, so it has no member '{part}'")));
-            }
-            let links = read_links(&self.file.data, &header, &here)?;
-            let Some(link) = links.into_iter().find(|l| l.name == part) else { return Ok(None) };
+        let from_self = !rel.starts_with('/');
+        for (i, part) in rel.split('/').filter(|p| !p.is_empty() && *p != ".").enumerate() {
+            let link = if i == 0 && from_self {
+                self.links()?.iter().find(|l| l.name == part).cloned()
+            } else {
+                let here = if path.is_empty() { "/".to_string() } else { path.clone() };
+                let header = read_header(&self.file.data, addr, &here)?;
+                if !is_group(&header) {
+                    return Err(H5Error::kind(here, format!("is not a group, so it has no member '{part}'")));
+                }
+                read_links(&self.file.data, &header, &here)?.into_iter().find(|l| l.name == part)
+            };
+            let Some(link) = link else { return Ok(None) };
             path = format!("{path}/{part}");
             addr = match link.target {
                 LinkTarget::Hard(a) => a,

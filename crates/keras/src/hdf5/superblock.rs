@@ -52,7 +52,7 @@ fn parse_at(bytes: &[u8], at: usize) -> H5Result<Superblock> {
     // A file may legitimately have a user block that the base address skips.
     let end = sb.1;
     let file_len = bytes.len() as u64;
-    let needed = sb.0.base.checked_add(end).unwrap_or(u64::MAX);
+    let needed = sb.0.base.saturating_add(end);
     if needed > file_len {
         return Err(H5Error::corrupt(
             ctx,

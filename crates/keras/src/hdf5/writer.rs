@@ -307,7 +307,7 @@ impl Layout {
         let btree = self.btree(level);
         let mut messages = vec![(fmt::MSG_SYMBOL_TABLE, 0, fmt::symbol_table_message(btree, heap_at))];
         self.attr_messages(path, &group.attrs, &mut messages)?;
-        let header = self.put(&fmt::object_header(&messages));
+        let header = self.header(path, &messages)?;
         Ok(GroupAddrs { header, btree, heap: heap_at })
     }
 
@@ -348,7 +348,18 @@ impl Layout {
             (fmt::MSG_LAYOUT, 0, fmt::contiguous_layout(addr, bytes.len() as u64)),
         ];
         self.attr_messages(path, &d.attrs, &mut messages)?;
-        Ok(self.put(&fmt::object_header(&messages)))
+        self.header(path, &messages)
+    }
+
+    /// Writes a version-1 object header, whose message count is a 16-bit field.
+    fn header(&mut self, path: &str, messages: &[(u16, u8, Vec<u8>)]) -> H5Result<u64> {
+        if messages.len() > usize::from(u16::MAX) {
+            return Err(H5Error::write(
+                path,
+                format!("{} attributes are more than one object can hold", messages.len()),
+            ));
+        }
+        Ok(self.put(&fmt::object_header(messages)))
     }
 
     fn attr_messages(
