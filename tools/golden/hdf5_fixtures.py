@@ -159,6 +159,9 @@ def latest():
         dense = f.create_group("dense")
         for i in range(12):
             dense.create_group(f"g{i}")
+        dense_attrs = f.create_group("dense_attrs")
+        for i in range(12):
+            dense_attrs.attrs[f"a{i}"] = i
         dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
         dcpl.set_layout(h5py.h5d.COMPACT)
         dcpl.set_obj_track_times(False)  # no timestamps: reruns are byte-identical
@@ -295,6 +298,7 @@ UNSUPPORTED = {
     "latest.h5": [
         {"path": "/group/fixed_array", "op": "dataset", "contains": "fixed array"},
         {"path": "/dense", "op": "members", "contains": "dense storage"},
+        {"path": "/dense_attrs", "op": "attrs", "contains": "dense storage"},
     ],
 }
 

@@ -142,6 +142,7 @@ fn check_fixture(name: &str, min_objects: usize) {
         let got = match err["op"].as_str().unwrap() {
             "group" => file.group(path).map(|_| ()),
             "members" => file.group(path).unwrap().unwrap().member_names().map(|_| ()),
+            "attrs" => file.group(path).unwrap().unwrap().attr_names().map(|_| ()),
             "dataset" => file.dataset(path).map(|_| ()),
             "read" => file.dataset(path).unwrap().unwrap().read_f32().map(|_| ()),
             op => panic!("unknown op {op}"),
