@@ -7,15 +7,17 @@
 //! still change release to release, and none documents fuzzing or a no-panic
 //! guarantee on hostile input; several also lack pieces Keras files need (gzip
 //! chunks, v0 superblocks on write). Keras needs a small subset — groups, f32
-//! datasets, string and number attributes — so a reader of exactly what h5py writes
-//! is a few hundred lines we can bound-check, fuzz and keep panic-free.
+//! datasets, string and number attributes — so a reader and writer of what h5py
+//! writes is about 2,500 lines we can bound-check, fuzz and keep panic-free.
 //!
 //! # What is read
 //! Superblocks v0-v3; object headers v1 and v2 with continuation blocks; old-style
 //! groups (symbol table, v1 B-tree, local heap) and compact new-style groups (link
-//! messages); contiguous, compact and chunked layouts (v1 B-tree index, or the v4
-//! single-chunk index) with deflate, shuffle and fletcher32 filters; IEEE f16/f32/f64,
-//! integers of either byte order, fixed- and variable-length strings; attribute
+//! messages); data layout messages v1-v5 (v5 is HDF5 2.0's) with contiguous, compact
+//! and chunked storage (v1 B-tree index, or the single-chunk index) and the deflate,
+//! shuffle and fletcher32 filters (the checksum is dropped, not verified); IEEE
+//! f16/f32/f64, integers of either byte order, Keras's bfloat16 (2-byte opaque with
+//! attribute `dtype="bfloat16"`), fixed- and variable-length strings; attribute
 //! messages v1-v3. Not read (each a clear [`H5Error::Unsupported`]): dense (fractal
 //! heap) links or attributes, the v4 chunk indexes other than single-chunk, other
 //! filters (szip, lzf, blosc, ...), shared/committed datatypes, external storage.
@@ -23,7 +25,8 @@
 //!
 //! # Robustness
 //! The whole file is held in memory. Every read is bounds-checked; B-tree walks and
-//! continuation chains detect cycles; no allocation is sized from a declared count
+//! continuation chains detect cycles and have work budgets tied to the file length
+//! (so overlapping, crafted structures cannot cost quadratic time); no allocation is sized from a declared count
 //! before that count is checked against the file length (decoded data is bounded by
 //! deflate's maximum ratio times the file size). A damaged file gives an error naming
 //! the object path and byte offset, never a panic.
@@ -32,6 +35,8 @@
 //! [`H5Writer`] builds a file in the classic layout h5py's default `libver='earliest'`
 //! produces: superblock v0, v1 object headers, symbol-table groups, contiguous
 //! little-endian f32 datasets, and string / string-array / integer / float attributes.
+//! h5py 3.14 (HDF5 1.14.6) and 3.16 (HDF5 2.0) read its files, HDF5 can append to
+//! them, and Keras 3 loads weights written with it (`tools/golden/hdf5_writer_check.py`).
 
 mod attribute;
 mod bytes;
