@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod autodiff;
+pub mod bench;
 pub(crate) mod backend;
 mod dtype;
 mod error;
