@@ -23,8 +23,8 @@
 #![warn(missing_docs)]
 
 pub mod autodiff;
-pub mod bench;
 pub(crate) mod backend;
+pub mod bench;
 mod dtype;
 mod error;
 mod layout;
