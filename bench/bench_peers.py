@@ -201,7 +201,7 @@ def torch_model(name, channels_last, reps):
 
 # ------------------------------------------------------------------------ ONNX Runtime
 
-def ort_session(graph, threads):
+def ort_session(graph, threads, no_spin):
     import onnxruntime as ort
     from onnx import helper
 
@@ -212,6 +212,8 @@ def ort_session(graph, threads):
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if no_spin:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
@@ -285,7 +287,7 @@ def onnx_net(spec, x_shape):
     return b.graph()
 
 
-def ort_layer(case, threads, reps):
+def ort_layer(case, threads, reps, no_spin=False):
     """Median ms of the forward of one `fovea bench conv` case."""
     p, op = case["params"], case["op"]
     rng = np.random.default_rng(0)
@@ -302,22 +304,22 @@ def ort_layer(case, threads, reps):
         x_shape = (p["m"], p["k"])
         b = GraphBuilder(x_shape)
         b.node("MatMul", [b.weight((p["k"], p["n"]))])
-        sess = ort_session(b.graph(), threads)
+        sess = ort_session(b.graph(), threads, no_spin)
         x = rng.random(x_shape, dtype=np.float32)
         return median_ms(lambda _: sess.run(None, {"x": x}), reps)
     else:
         raise ValueError(op)
-    sess = ort_session(onnx_net(spec, x_shape), threads)
+    sess = ort_session(onnx_net(spec, x_shape), threads, no_spin)
     x = rng.random(x_shape, dtype=np.float32)
     return median_ms(lambda _: sess.run(None, {"x": x}), reps)
 
 
-def ort_model(name, threads, reps):
+def ort_model(name, threads, reps, no_spin=False):
     """Median ms of one inference batch, or None for training cases (ORT runs inference)."""
     net_name, batch, training = MODELS[name]
     if training:
         return None
     x_shape = (batch, *INPUTS[net_name])
-    sess = ort_session(onnx_net(NETS[net_name], x_shape), threads)
+    sess = ort_session(onnx_net(NETS[net_name], x_shape), threads, no_spin)
     x = np.random.default_rng(0).random(x_shape, dtype=np.float32)
     return median_ms(lambda _: sess.run(None, {"x": x}), reps, warmup=2)

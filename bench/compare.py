@@ -25,7 +25,7 @@ on the CPU here.
 Usage:
     python3 bench/compare.py [--quick] [--rounds 3] [--threads 2] [--out FILE.json]
                              [--layers NAME,...|all|none] [--models NAME,...|all|none]
-                             [--no-build]
+                             [--no-build] [--no-spin]
 """
 
 import argparse
@@ -115,9 +115,12 @@ def run_fovea(layers, models, cfg, threads):
     return res
 
 
-def run_worker(py, engine, layer_cases, models, cfg, threads):
-    spec = {"engine": engine, "layers": layer_cases, "models": models, "cfg": cfg, "threads": threads}
+def run_worker(py, engine, layer_cases, models, cfg, threads, no_spin):
+    spec = {"engine": engine, "layers": layer_cases, "models": models, "cfg": cfg, "threads": threads,
+            "no_spin": no_spin}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    if no_spin:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     out = subprocess.run([str(py), __file__, "--worker"], input=json.dumps(spec), capture_output=True,
                          text=True, env=env)
     if out.returncode != 0:
@@ -181,7 +184,8 @@ def cell(v, width, unit=""):
 def print_table(rows, meta):
     print()
     print(f"fovea vs PyTorch {meta['torch']} (best of NCHW / channels_last) and ONNX Runtime {meta['ort']}, "
-          f"{meta['threads']} threads each, {meta['rounds']} rounds; ratio = peer ms / fovea ms (> 1: fovea faster)")
+          f"{meta['threads']} threads each, {meta['rounds']} rounds{', quick' if meta['quick'] else ''}"
+          f"{', peers not spinning' if meta['no_spin'] else ''}; ratio = peer ms / fovea ms (> 1: fovea faster)")
     peak = meta.get("peak")
     if peak:
         print(f"measured fp32 peak: {peak['gflops']:.0f} GFLOP/s on {peak['threads']} threads ({peak['isa']})")
@@ -209,6 +213,10 @@ def main():
                     f"(default all; with --quick {QUICK_MODELS})")
     ap.add_argument("--out", help="JSON results file (default target/bench/compare-<time>.json)")
     ap.add_argument("--no-build", action="store_true", help="use target/release/fovea as it is")
+    ap.add_argument("--no-spin", action="store_true",
+                    help="let the peers' idle threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE for "
+                         "PyTorch, allow_spinning=0 for ONNX Runtime): fairer on a busy shared machine, where "
+                         "spinning threads fight the ones doing work; slower on an idle one")
     args = ap.parse_args()
     if args.worker:
         return worker_main()
@@ -221,6 +229,10 @@ def main():
     if not FOVEA.exists():
         raise SystemExit(f"{FOVEA} is missing; run `cargo build --release -p fovea`")
     cfg = QUICK if args.quick else FULL
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > (os.cpu_count() or 1) and not args.no_spin:
+        print(f"warning: load average {load:.1f} on {os.cpu_count()} CPUs: PyTorch's and ONNX Runtime's spinning "
+              "thread pools suffer most from a busy host; consider --no-spin", file=sys.stderr)
     listed = fovea_json(["bench", "conv", "--list", "--json"])["cases"]
     layer_info = {c["name"]: c for c in listed}
     layers = pick(args.layers or (QUICK_LAYERS if args.quick else "all"), list(layer_info), "layers")
@@ -239,7 +251,8 @@ def main():
             if engine == "fovea":
                 results[engine] = run_fovea(layers, models, cfg, args.threads)
             else:
-                results[engine] = run_worker(py, engine, [layer_info[n] for n in layers], models, cfg, args.threads)
+                results[engine] = run_worker(py, engine, [layer_info[n] for n in layers], models, cfg, args.threads,
+                                             args.no_spin)
             print(f"round {r + 1}/{args.rounds}: {engine} done in {time.time() - t0:.0f} s", file=sys.stderr)
         rounds.append(results)
 
@@ -248,7 +261,8 @@ def main():
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
         "torch": versions[0], "ort": versions[1], "threads": args.threads, "rounds": args.rounds,
-        "quick": args.quick, "cfg": cfg, "peak": peak, "seconds": round(time.time() - started),
+        "quick": args.quick, "no_spin": args.no_spin, "load_average_at_start": round(load, 2), "cfg": cfg,
+        "peak": peak, "seconds": round(time.time() - started),
     }
     rows = summarize(rounds, layers, models, layer_info)
     print_table(rows, meta)
@@ -283,9 +297,9 @@ def worker_main():
         from bench_peers import ort_layer, ort_model
         for case in spec["layers"]:
             results.append({"kind": "layer", "name": case["name"], "pass": "forward",
-                            "median_ms": ort_layer(case, threads, cfg["layer_reps"])})
+                            "median_ms": ort_layer(case, threads, cfg["layer_reps"], spec["no_spin"])})
         for m in spec["models"]:
-            ms = ort_model(m, threads, cfg["model_reps"][m])
+            ms = ort_model(m, threads, cfg["model_reps"][m], spec["no_spin"])
             if ms is not None:
                 results.append({"kind": "model", "name": m, "median_ms": ms})
     json.dump({"results": results}, sys.stdout)
