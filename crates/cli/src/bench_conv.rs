@@ -111,6 +111,9 @@ const CASES: &[Case] = &[
     Case { name: "matmul-2048", op: Op::Matmul { m: 2048, k: 2048, n: 2048 } },
 ];
 
+/// The op under test as a function of its operands (input first, weights second).
+type OpFn = Box<dyn Fn(&[Tensor]) -> Result<Tensor>>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pass {
     Forward,
@@ -218,8 +221,7 @@ impl Op {
     }
 
     /// Random operands, the output gradient, and the op itself as a function of them.
-    #[allow(clippy::type_complexity)]
-    fn instantiate(&self, rng: &mut Rng) -> Result<(Vec<Tensor>, Tensor, Box<dyn Fn(&[Tensor]) -> Result<Tensor>>)> {
+    fn instantiate(&self, rng: &mut Rng) -> Result<(Vec<Tensor>, Tensor, OpFn)> {
         Ok(match *self {
             Op::Conv(s) => {
                 let x = rng.uniform([s.n, s.h, s.w, s.c_in], -1.0, 1.0)?;
