@@ -1,6 +1,9 @@
 //! The `fovea` command line.
 
 mod bench;
+mod bench_conv;
+mod bench_model;
+mod bench_timing;
 mod demo;
 mod summary;
 mod train;
@@ -33,7 +36,7 @@ enum Command {
     Evaluate(train::EvaluateArgs),
     /// Top classes of an image under a saved model.
     Predict(train::PredictArgs),
-    /// Throughput benchmarks (e.g. `bench train-step --model lenet --json`).
+    /// Throughput benchmarks: `bench conv`, `bench model`, `bench train-step` (`--json` for scripts).
     Bench(bench::BenchArgs),
     /// Print the engine's configuration (threads, version).
     Info,

@@ -6,21 +6,21 @@
 //! its options (general Keras-config architectures arrive with `.keras` export).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
 use fovea_core::{Rng, Tensor};
 use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir, ColorMode, Dataset};
-use fovea_nn::data::{Pipeline, RandomFlip, RandomTranslation};
+use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::SparseCategoricalAccuracy;
+use fovea_nn::optimizers::schedules::CosineDecay;
 use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
-use fovea_nn::training::{CompiledModel, FitOptions, TrainAugment};
+use fovea_nn::training::{CompiledModel, FitOptions};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
 };
-use fovea_zoo::lenet;
+use fovea_zoo::{lenet_with, LeNetConfig};
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -59,6 +59,19 @@ pub struct TrainArgs {
     /// Augment training batches: random shifts of up to 10% and horizontal flips.
     #[arg(long)]
     augment: bool,
+    /// Dropout rate after the two hidden dense layers (0 for none).
+    #[arg(long, default_value_t = 0.3)]
+    dropout: f32,
+    /// Classic LeNet-5 convolutions (conv + ReLU) without batch normalisation.
+    #[arg(long)]
+    no_batch_norm: bool,
+    /// Classic LeNet-5 `valid` padding in the second convolution (5x5x16 features).
+    #[arg(long)]
+    valid_padding: bool,
+    /// Learning-rate schedule: cosine (Keras CosineDecay from --lr to 0 over all steps)
+    /// or constant.
+    #[arg(long, default_value = "cosine")]
+    schedule: String,
 }
 
 /// Options of `fovea evaluate`.
@@ -104,8 +117,16 @@ fn load_data(data: &Option<PathBuf>) -> CliResult<(Dataset, Dataset)> {
     })
 }
 
-fn architecture(name: &str, classes: usize) -> String {
-    serde_json::json!({ "format": "fovea-zoo", "model": name, "num_classes": classes }).to_string()
+fn architecture(config: &LeNetConfig) -> String {
+    serde_json::json!({
+        "format": "fovea-zoo",
+        "model": "lenet",
+        "num_classes": config.num_classes,
+        "batch_norm": config.batch_norm,
+        "dropout": config.dropout,
+        "same_padding": config.same_padding,
+    })
+    .to_string()
 }
 
 /// Rebuilds the network a checkpoint describes and loads its weights.
@@ -117,7 +138,16 @@ fn load_model(path: &Path) -> CliResult<Model> {
         format!("{}: the architecture has no positive num_classes: {}", path.display(), ckpt.architecture)
     })? as usize;
     let model = match arch["model"].as_str() {
-        Some("lenet") => lenet(classes, &mut Rng::new(0))?,
+        // Checkpoints from before the recipe options were recorded hold classic LeNet-5.
+        Some("lenet") => {
+            let config = LeNetConfig {
+                num_classes: classes,
+                batch_norm: arch["batch_norm"].as_bool().unwrap_or(false),
+                dropout: arch["dropout"].as_f64().unwrap_or(0.0) as f32,
+                same_padding: arch["same_padding"].as_bool().unwrap_or(false),
+            };
+            lenet_with(&config, &mut Rng::new(0))?
+        }
         other => {
             return Err(format!("{}: unknown architecture {other:?} (this version knows lenet)", path.display()).into())
         }
@@ -126,14 +156,23 @@ fn load_model(path: &Path) -> CliResult<Model> {
     Ok(model)
 }
 
-fn optimizer(args: &TrainArgs) -> CliResult<Box<dyn Optimizer>> {
+/// The learning rate of `--schedule` starting at `initial` over `steps` training steps.
+fn learning_rate(args: &TrainArgs, initial: f32, steps: u64) -> CliResult<LearningRate> {
+    Ok(match args.schedule.as_str() {
+        "constant" => LearningRate::Constant(initial),
+        "cosine" => LearningRate::Schedule(Box::new(CosineDecay::new(initial, steps.max(1))?)),
+        other => return Err(format!("train: unknown --schedule '{other}' (expected cosine or constant)").into()),
+    })
+}
+
+fn optimizer(args: &TrainArgs, steps: u64) -> CliResult<Box<dyn Optimizer>> {
     Ok(match args.optimizer.as_str() {
         "adam" => Box::new(Adam::new(AdamConfig {
-            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.001)),
+            learning_rate: learning_rate(args, args.lr.unwrap_or(0.001), steps)?,
             ..Default::default()
         })?),
         "sgd" => Box::new(Sgd::new(SgdConfig {
-            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.01)),
+            learning_rate: learning_rate(args, args.lr.unwrap_or(0.01), steps)?,
             momentum: 0.9,
             ..Default::default()
         })?),
@@ -151,10 +190,16 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         return Err("train: --epochs and --batch-size must be at least 1".into());
     }
     let (train, test) = load_data(&args.data)?;
-    let classes = 10;
-    let model = lenet(classes, &mut Rng::new(args.seed))?;
+    let config = LeNetConfig {
+        num_classes: 10,
+        batch_norm: !args.no_batch_norm,
+        dropout: args.dropout,
+        same_padding: !args.valid_padding,
+    };
+    let model = lenet_with(&config, &mut Rng::new(args.seed))?;
+    let steps = (train.len().div_ceil(args.batch_size) * args.epochs) as u64;
     let mut compiled: CompiledModel = model.compile(
-        optimizer(args)?,
+        optimizer(args, steps)?,
         Box::new(SparseCategoricalCrossentropy::default()),
         vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
     );
@@ -173,15 +218,19 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         validation_data: Some((test.features().clone(), test.labels().clone())),
         seed: args.seed,
         verbose: args.verbose,
-        augment: args.augment.then(|| {
-            TrainAugment(Arc::new(
-                Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
-            ))
-        }),
         ..Default::default()
     };
+    // Batches are gathered (and augmented) on the loader's prefetch thread while the
+    // model trains on the previous one.
+    let loader_config = LoaderConfig { batch_size: args.batch_size, seed: args.seed, ..Default::default() };
+    let mut loader = Loader::new(train, loader_config)?;
+    if args.augment {
+        loader = loader.with_augment(
+            Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
+        );
+    }
     let start = Instant::now();
-    let history = compiled.fit(train.features(), train.labels(), &options, &mut [])?;
+    let history = compiled.fit_loader(&loader, &options, &mut [])?;
     let seconds = start.elapsed().as_secs_f64();
     let logs = compiled.evaluate(test.features(), test.labels(), 256)?;
     let acc = logs.get("accuracy").copied().unwrap_or(f64::NAN);
@@ -206,7 +255,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     save_checkpoint(
         &model_path,
         &Checkpoint {
-            architecture: architecture("lenet", classes),
+            architecture: architecture(&config),
             weights,
             optimizer: compiled.optimizer().state()?,
             epoch: args.epochs,
