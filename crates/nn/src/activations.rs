@@ -18,6 +18,9 @@ pub enum Activation {
     Sigmoid,
     /// `relu6(x + 3) / 6`.
     HardSigmoid,
+    /// `clip(0.2 * x + 0.5, 0, 1)`: the older piecewise-linear sigmoid (Keras 2 and
+    /// TensorFlow before 2.16 meant this by `hard_sigmoid`; its slope is 0.2, not 1/6).
+    HardSigmoidLegacy,
     /// `tanh(x)`.
     Tanh,
     /// Softmax over the last axis.
@@ -73,6 +76,7 @@ impl Activation {
             Self::Relu6 => x.relu6(),
             Self::Sigmoid => x.sigmoid(),
             Self::HardSigmoid => x.hard_sigmoid(),
+            Self::HardSigmoidLegacy => x.mul_scalar(0.2)?.add_scalar(0.5)?.clamp(0.0, 1.0),
             Self::Tanh => x.tanh(),
             Self::Softmax => x.softmax(-1),
             Self::LogSoftmax => x.log_softmax(-1),
@@ -85,5 +89,24 @@ impl Activation {
             Self::Exponential => x.exp(),
             Self::LeakyRelu { negative_slope } => x.leaky_relu(negative_slope),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Activation;
+    use fovea_core::Tensor;
+
+    #[test]
+    fn legacy_hard_sigmoid_has_slope_one_fifth_and_saturates_at_2_5() {
+        let x = Tensor::from_vec(vec![-3.0, -2.5, -1.0, 0.0, 1.0, 2.5, 3.0], [7]).unwrap();
+        let y = Activation::HardSigmoidLegacy.apply(&x).unwrap().to_vec_f32().unwrap();
+        let want = [0.0, 0.0, 0.3, 0.5, 0.7, 1.0, 1.0];
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{y:?}");
+        }
+        // Keras 3's hard_sigmoid differs: relu6(1 + 3) / 6 = 2/3 at x = 1.
+        let k3 = Activation::HardSigmoid.apply(&x).unwrap().to_vec_f32().unwrap();
+        assert!((k3[4] - 2.0 / 3.0).abs() < 1e-6);
     }
 }
