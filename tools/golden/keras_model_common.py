@@ -189,7 +189,7 @@ def run_case(name, build, fmt, tags):
     features |= {f"format:{fmt}", "source:keras3"}
     if fmt == "keras" and not deflate:
         features.add("zip:stored")
-    return {
+    entry = {
         "name": name,
         "file": path.name,
         "format": fmt,
@@ -198,6 +198,11 @@ def run_case(name, build, fmt, tags):
         "outputs": outputs,
         "features": sorted(features),
     }
+    # A model fovea must refuse, with an error naming this text.
+    for t in tags:
+        if t.startswith("expect_error:"):
+            entry["expect_error"] = t.split(":", 1)[1]
+    return entry
 
 
 # Features the corpus must contain (checked after generation): every layer class of

@@ -38,11 +38,26 @@ fn member(archive: &Path, name: &str) -> Vec<u8> {
     v
 }
 
+/// Models Keras 3 cannot express, with the text the export error must contain: Keras 2's
+/// `hard_sigmoid` (slope 0.2) has no Keras 3 activation string.
+const NOT_EXPORTABLE: &[(&str, &str)] =
+    &[("legacy_lstm_modes", "hard_sigmoid"), ("legacy_activations", "hard_sigmoid")];
+
 fn round_trip(entry: &Entry, dir: &Path) -> Result<(), String> {
+    if entry.expect_error.is_some() {
+        return Ok(()); // fovea refuses to load it (keras_corpus.rs checks the error)
+    }
     let model = fovea_keras::load(&entry.path()).map_err(|e| format!("load: {e}"))?;
     let inputs = inputs_for(&model, entry)?;
     let before = run(&model, &inputs)?;
     let out = dir.join(format!("{}.keras", entry.name));
+    if let Some((_, want)) = NOT_EXPORTABLE.iter().find(|(n, _)| *n == entry.name) {
+        return match fovea_keras::save(&model, &out) {
+            Err(e) if e.to_string().contains(want) => Ok(()),
+            Err(e) => Err(format!("expected an export error naming '{want}', got: {e}")),
+            Ok(()) => Err(format!("exported, but Keras 3 has no '{want}' to write")),
+        };
+    }
     fovea_keras::save(&model, &out).map_err(|e| format!("save: {e}"))?;
     let again = fovea_keras::load(&out).map_err(|e| format!("load of the export: {e}"))?;
     let after = run(&again, &inputs_for(&again, entry)?)?;

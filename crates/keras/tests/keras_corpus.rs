@@ -1,7 +1,8 @@
 //! issue 5's "done when": every model of the Keras corpus (tools/golden/keras_models.py,
 //! crates/keras/tests/fixtures/models/manifest.json) loads with `fovea_keras::load` and
 //! gives Keras's outputs within `1e-4 * max(1, max|expected|)`. All failures are listed
-//! together before the test fails. `FOVEA_KERAS_MODELS=substring` runs a subset.
+//! together before the test fails. A model marked `expect_error` must be refused with
+//! an error naming that text. `FOVEA_KERAS_MODELS=substring` runs a subset.
 
 mod common;
 
@@ -11,7 +12,15 @@ use common::{catching, check_outputs, inputs_for, manifest, run, Entry};
 const MIN_MODELS: usize = 110;
 
 fn check(entry: &Entry) -> Result<(), String> {
-    let model = fovea_keras::load(&entry.path()).map_err(|e| format!("load: {e}"))?;
+    let loaded = fovea_keras::load(&entry.path());
+    if let Some(want) = &entry.expect_error {
+        return match loaded {
+            Err(e) if e.to_string().contains(want.as_str()) => Ok(()),
+            Err(e) => Err(format!("expected an error naming '{want}', got: {e}")),
+            Ok(_) => Err(format!("loaded, but fovea should refuse it naming '{want}'")),
+        };
+    }
+    let model = loaded.map_err(|e| format!("load: {e}"))?;
     let inputs = inputs_for(&model, entry)?;
     let outputs = run(&model, &inputs).map_err(|e| format!("call: {e}"))?;
     let bad = check_outputs(entry, &outputs);

@@ -32,6 +32,8 @@ pub struct Entry {
     pub inputs: Vec<Array>,
     pub outputs: Vec<Array>,
     pub features: Vec<String>,
+    /// Set for a model fovea must refuse: text its load error must contain.
+    pub expect_error: Option<String>,
 }
 
 impl Entry {
@@ -69,6 +71,7 @@ pub fn manifest() -> Vec<Entry> {
             inputs: arrays(m, "inputs"),
             outputs: arrays(m, "outputs"),
             features: features[m["name"].as_str().unwrap()].as_str().unwrap().split(' ').map(str::to_string).collect(),
+            expect_error: m.get("expect_error").and_then(Value::as_str).map(str::to_string),
         })
         .filter(|e| e.name.contains(&filter))
         .collect()
