@@ -38,7 +38,7 @@ pub struct TrainArgs {
     /// Fashion-MNIST from Debian's dataset-fashion-mnist package.
     #[arg(long)]
     data: Option<PathBuf>,
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 20)]
     epochs: usize,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
