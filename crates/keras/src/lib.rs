@@ -1,2 +1,24 @@
 //! fovea-keras: everything that knows Keras files and strings (`.keras` archives,
 //! `config.json`, HDF5 weights). Lands with the Keras-import issue.
+//!
+//! ```no_run
+//! let json = std::fs::read_to_string("config.json").map_err(|e| fovea_keras::Error::Io { path: "config.json".into(), source: e })?;
+//! let model = fovea_keras::model_from_json(&json)?;
+//! print!("{}", model.summary());
+//! # Ok::<(), fovea_keras::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod archive;
+pub mod config;
+mod error;
+mod graph;
+pub mod npy;
+pub mod registry;
+
+pub use error::{Error, Result};
+pub use graph::build_model;
+mod load;
+pub mod weights;
+pub use load::model_from_json;
