@@ -79,6 +79,31 @@ pub struct TensorRef {
     pub tensor: usize,
 }
 
+impl ModelSpec {
+    /// A name for each model output: the producing layer's name, or `<layer>_<i>` for
+    /// output tensor `i` of a layer that gives several of the outputs or a later one
+    /// (an LSTM's `return_state`). A Sequential model's one output is its last layer's.
+    pub fn output_names(&self) -> Vec<String> {
+        match self.kind {
+            ModelKind::Sequential => {
+                vec![self.layers.iter().rev().find(|l| l.class_name != "InputLayer").map_or_else(String::new, |l| l.name.clone())]
+            }
+            ModelKind::Functional => self
+                .outputs
+                .iter()
+                .map(|o| {
+                    let shared = self.outputs.iter().filter(|x| x.layer == o.layer).count() > 1;
+                    if shared || o.tensor > 0 {
+                        format!("{}_{}", o.layer, o.tensor)
+                    } else {
+                        o.layer.clone()
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
 impl LayerSpec {
     /// `layer 'conv2d_1' (Conv2D)`, how errors name a layer.
     pub fn describe(&self) -> String {
