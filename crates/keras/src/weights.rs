@@ -192,12 +192,14 @@ fn describe_at(layer: &dyn Layer) -> String {
     format!("layer '{}' ({})", layer.name(), layer.class_name())
 }
 
-/// `conv2d/kernel:0` -> (`conv2d`, `kernel`): the owning layer and the variable.
-fn split_weight_name(n: &str) -> (&str, &str) {
-    let owner = n.split('/').next().unwrap_or(n);
-    let last = n.rsplit('/').next().unwrap_or(n);
+/// `lstm/lstm_cell/kernel:0` -> (`[lstm, lstm_cell]`, `kernel`): the scopes the
+/// variable was created under (the owning layer is one of them: the first in Keras 2,
+/// after the nested model's name in Keras 3's `.h5`) and the variable's name.
+fn split_weight_name(n: &str) -> (Vec<&str>, &str) {
+    let mut parts: Vec<&str> = n.split('/').collect();
+    let last = parts.pop().unwrap_or(n);
     let var = last.rsplit_once(':').map_or(last, |(v, _)| v);
-    (owner, var)
+    (parts, var)
 }
 
 /// Assigns one legacy layer group: a plain layer by variable name (or, if the names
@@ -224,13 +226,15 @@ fn assign_named(
             ),
         ));
     }
-    let find = |owner: &str, var: &str| -> Vec<usize> {
-        (0..targets.len()).filter(|&i| targets[i].1.name() == var && (!nested || targets[i].0 == owner)).collect()
+    let find = |scopes: &[&str], var: &str| -> Vec<usize> {
+        (0..targets.len())
+            .filter(|&i| targets[i].1.name() == var && (!nested || scopes.contains(&targets[i].0.as_str())))
+            .collect()
     };
     let by_name: Option<Vec<usize>> = values
         .iter()
         .map(|(n, _, _)| split_weight_name(n))
-        .map(|(o, v)| match find(o, v)[..] {
+        .map(|(scopes, v)| match find(&scopes, v)[..] {
             [i] => Some(i),
             _ => None,
         })

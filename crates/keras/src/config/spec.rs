@@ -86,7 +86,12 @@ impl ModelSpec {
     pub fn output_names(&self) -> Vec<String> {
         match self.kind {
             ModelKind::Sequential => {
-                vec![self.layers.iter().rev().find(|l| l.class_name != "InputLayer").map_or_else(String::new, |l| l.name.clone())]
+                vec![self
+                    .layers
+                    .iter()
+                    .rev()
+                    .find(|l| l.class_name != "InputLayer")
+                    .map_or_else(String::new, |l| l.name.clone())]
             }
             ModelKind::Functional => self
                 .outputs
