@@ -8,6 +8,10 @@ pub enum Error {
     /// Building or running the model failed in fovea-nn (its message names the layer).
     #[error(transparent)]
     Nn(#[from] fovea_nn::Error),
+    /// The HDF5 weights file is unreadable (its message names the object path and byte
+    /// offset).
+    #[error(transparent)]
+    Hdf5(#[from] crate::hdf5::H5Error),
     /// Reading a file failed.
     #[error("{path}: {source}")]
     Io {

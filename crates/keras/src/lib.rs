@@ -22,3 +22,5 @@ pub use graph::build_model;
 mod load;
 pub mod weights;
 pub use load::model_from_json;
+mod load_files;
+pub use load_files::{load, load_h5_bytes, load_keras_bytes, load_with_warnings, Loaded};
