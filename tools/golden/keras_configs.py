@@ -15,8 +15,9 @@ and, for cases listed in LEGACY_H5, <case>.h5 (Keras 3's legacy full-model .h5).
 
 Every weight is redrawn from a seeded normal (variances from a uniform, so
 batch-norm statistics are not the identity), so outputs depend on every weight.
-Output names are the output layer's name, or `<layer>_<i>` for output tensor i of a
-layer that gives several of the model's outputs or a later one (LSTM's return_state).
+Output names are the output layer's name, or `<layer>_<k>` for the k-th of several
+model outputs that come from one layer (an LSTM's return_state, a nested model called
+twice).
 
 Archives are rewritten with fixed zip timestamps and a fixed `date_saved`, so a rerun
 with the pinned versions is byte-for-byte identical.
@@ -165,17 +166,32 @@ def channels_first():
     )
 
 
-CASES = [seq_convnet, functional_merge, nested, rnns, bn_center_false, conv1d_embedding, channels_first]
+def shared_nested():
+    """A nested Functional called twice (Keras numbers its calls differently in
+    inbound_nodes and in output_layers) and a Dense shared at two depths."""
+    p = keras.Input((4,), name="p")
+    q = keras.Input((4,), name="q")
+    sub = keras.Model([p, q], L.Concatenate()([L.Dense(2)(p), q]), name="sub")
+    x = keras.Input((4,), name="x")
+    shared = L.Dense(4, activation="tanh", name="shared")
+    y1 = sub([x, shared(x)])
+    y2 = sub([shared(L.Dense(4)(y1)), x])
+    return keras.Model(x, [y2, y1], name="shared_nested")
+
+
+CASES = [seq_convnet, functional_merge, nested, rnns, bn_center_false, conv1d_embedding, channels_first, shared_nested]
 
 
 def output_names(model):
-    """Each output's producing layer name; `<layer>_<i>` where one layer gives several
-    outputs or a later output tensor (fovea_keras::Loaded::output_names has the same rule)."""
-    hist = [t._keras_history for t in model.outputs]
+    """Each output's producing layer name, or `<layer>_<k>` for the k-th of several
+    model outputs from one layer (fovea_keras's ModelSpec::output_names, same rule)."""
+    layers = [t._keras_history[0] for t in model.outputs]
     names = []
-    for layer, _, index in hist:
-        shared = sum(1 for other, _, _ in hist if other is layer) > 1
-        names.append(f"{layer.name}_{index}" if shared or index > 0 else layer.name)
+    for i, layer in enumerate(layers):
+        if sum(1 for x in layers if x is layer) > 1:
+            names.append(f"{layer.name}_{sum(1 for x in layers[:i] if x is layer)}")
+        else:
+            names.append(layer.name)
     return names
 
 

@@ -87,8 +87,8 @@ pub struct PredictArgs {
     top: usize,
     /// Keras models: the output .npy file (float32). A model with several outputs
     /// writes one file per output beside it: OUTPUT's stem + `_<output name>.npy`,
-    /// where the name is the output's layer name (`<layer>_<i>` for output tensor i of
-    /// a layer that gives several outputs).
+    /// where the name is the output's layer name (`<layer>_<k>` for the k-th of several
+    /// outputs from one layer).
     #[arg(short = 'o', long = "output", value_name = "OUTPUT.npy")]
     output: Option<PathBuf>,
     /// Keras models with several inputs: one NAME=FILE.npy per input (NAME is the

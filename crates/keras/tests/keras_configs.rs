@@ -28,7 +28,7 @@ fn every_keras_fixture_config_builds_with_keras_output_shapes() {
         .filter_map(|e| e.unwrap().file_name().to_str().and_then(|n| n.strip_suffix(".keras")).map(String::from))
         .collect();
     cases.sort();
-    assert_eq!(cases.len(), 7, "{cases:?}");
+    assert_eq!(cases.len(), 8, "{cases:?}");
     for case in cases {
         let archive = read_archive(&fixtures().join(format!("{case}.keras"))).unwrap();
         let spec = parse_config(&archive.config, None).unwrap_or_else(|e| panic!("{case}: {e}"));

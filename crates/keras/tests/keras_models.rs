@@ -89,3 +89,9 @@ fn tf_keras_legacy_h5_files() {
     check("tfkeras_graph", "tfkeras_graph.h5");
     check("tfkeras_stack", "tfkeras_stack.h5");
 }
+
+#[test]
+fn a_nested_functional_called_twice_and_a_layer_shared_at_two_depths() {
+    let l = check("shared_nested", "shared_nested.keras");
+    assert_eq!(l.output_names, ["sub_0", "sub_1"]);
+}

@@ -80,9 +80,10 @@ pub struct TensorRef {
 }
 
 impl ModelSpec {
-    /// A name for each model output: the producing layer's name, or `<layer>_<i>` for
-    /// output tensor `i` of a layer that gives several of the outputs or a later one
-    /// (an LSTM's `return_state`). A Sequential model's one output is its last layer's.
+    /// A name for each model output: the producing layer's name, or `<layer>_<k>` for
+    /// the k-th of several outputs that come from one layer (an LSTM's `return_state`,
+    /// a nested model called twice). A Sequential model's one output is named after
+    /// its last layer.
     pub fn output_names(&self) -> Vec<String> {
         match self.kind {
             ModelKind::Sequential => {
@@ -96,10 +97,11 @@ impl ModelSpec {
             ModelKind::Functional => self
                 .outputs
                 .iter()
-                .map(|o| {
-                    let shared = self.outputs.iter().filter(|x| x.layer == o.layer).count() > 1;
-                    if shared || o.tensor > 0 {
-                        format!("{}_{}", o.layer, o.tensor)
+                .enumerate()
+                .map(|(i, o)| {
+                    let same = |x: &&TensorRef| x.layer == o.layer;
+                    if self.outputs.iter().filter(same).count() > 1 {
+                        format!("{}_{}", o.layer, self.outputs[..i].iter().filter(same).count())
                     } else {
                         o.layer.clone()
                     }
