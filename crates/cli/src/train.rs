@@ -6,17 +6,16 @@
 //! its options (general Keras-config architectures arrive with `.keras` export).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
 use fovea_core::{Rng, Tensor};
 use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir, ColorMode, Dataset};
-use fovea_nn::data::{Pipeline, RandomFlip, RandomTranslation};
+use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::SparseCategoricalAccuracy;
 use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
-use fovea_nn::training::{CompiledModel, FitOptions, TrainAugment};
+use fovea_nn::training::{CompiledModel, FitOptions};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
 };
@@ -185,15 +184,19 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         validation_data: Some((test.features().clone(), test.labels().clone())),
         seed: args.seed,
         verbose: args.verbose,
-        augment: args.augment.then(|| {
-            TrainAugment(Arc::new(
-                Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
-            ))
-        }),
         ..Default::default()
     };
+    // Batches are gathered (and augmented) on the loader's prefetch thread while the
+    // model trains on the previous one.
+    let config = LoaderConfig { batch_size: args.batch_size, seed: args.seed, ..Default::default() };
+    let mut loader = Loader::new(train, config)?;
+    if args.augment {
+        loader = loader.with_augment(
+            Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
+        );
+    }
     let start = Instant::now();
-    let history = compiled.fit(train.features(), train.labels(), &options, &mut [])?;
+    let history = compiled.fit_loader(&loader, &options, &mut [])?;
     let seconds = start.elapsed().as_secs_f64();
     let logs = compiled.evaluate(test.features(), test.labels(), 256)?;
     let acc = logs.get("accuracy").copied().unwrap_or(f64::NAN);

@@ -7,6 +7,7 @@ use fovea_core::{Rng, Tensor};
 use super::callbacks::{Callback, TrainingControl};
 use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
 use super::{derive_seed, CompiledModel, FitOptions, History, Logs, Rows, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP};
+use crate::data::Loader;
 use crate::progress::{Progbar, ProgbarConfig, Verbosity};
 use crate::{CallContext, Error, Result, Variable};
 
@@ -42,8 +43,8 @@ impl CompiledModel {
         options: &FitOptions,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History> {
-        let CompiledModel { model, optimizer, loss, metrics } = self;
         let bs = options.batch_size;
+        let model = &self.model;
         let total = samples(model, x, Some(y), bs)?;
 
         // Keras holds out the tail before shuffling; validation_data wins over a split.
@@ -70,10 +71,80 @@ impl CompiledModel {
             }
             (None, _) => (x.clone(), y.clone(), None),
         };
-        let n = x_train.dims()[0];
-        let batches = n.div_ceil(bs);
-        let (x_rows, y_rows) = (Rows::new(&x_train)?, Rows::new(&y_train)?);
+        let source = BatchSource::Tensors {
+            rows: (Rows::new(&x_train)?, Rows::new(&y_train)?),
+            x: &x_train,
+            y: &y_train,
+            n: x_train.dims()[0],
+        };
+        self.train_loop(&source, validation, options, callbacks)
+    }
 
+    /// Keras's `fit(dataset, ...)`: trains on the batches a [`Loader`] produces (its
+    /// own batch size, shuffling, augmentation and background prefetching), with the
+    /// same loop, callbacks, progress output and History as [`fit`](Self::fit).
+    ///
+    /// `options.batch_size` applies only to the `validation_data` pass; the per-step
+    /// randomness (dropout) is still derived from `(options.seed, epoch, batch)`, and the
+    /// loader's order and augmentation from `(loader seed, epoch)`, so resuming with
+    /// `initial_epoch` reproduces an uninterrupted run. As in Keras, `validation_split`
+    /// is an error with a dataset; so is `options.augment` (augment in the loader).
+    ///
+    /// # Shapes
+    /// The loader's batches are `(x: (B, ...), y: (B, ...))` as for [`fit`](Self::fit).
+    pub fn fit_loader(
+        &mut self,
+        train: &Loader,
+        options: &FitOptions,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History> {
+        if options.validation_split > 0.0 {
+            return Err(model_error(
+                &self.model,
+                format!(
+                    "`validation_split` is only supported for tensors, not a Loader (got validation_split={}); \
+                     pass validation_data instead",
+                    options.validation_split
+                ),
+            ));
+        }
+        if options.augment.is_some() {
+            return Err(model_error(
+                &self.model,
+                "fit_loader: FitOptions::augment is for in-memory data; give the Loader its augmentation \
+                 (Loader::with_augment)",
+            ));
+        }
+        if options.batch_size == 0 {
+            return Err(model_error(&self.model, "batch_size must be at least 1, got 0"));
+        }
+        if train.num_batches() == 0 {
+            return Err(model_error(
+                &self.model,
+                format!(
+                    "the training Loader yields no batches ({} samples, batch_size {}, drop_remainder {})",
+                    train.dataset().len(),
+                    train.config().batch_size,
+                    train.config().drop_remainder
+                ),
+            ));
+        }
+        samples(&self.model, train.dataset().features(), Some(train.dataset().labels()), options.batch_size)?;
+        let validation = options.validation_data.as_ref().map(|(xv, yv)| (xv, yv));
+        self.train_loop(&BatchSource::Loader(train), validation, options, callbacks)
+    }
+
+    /// The epoch loop shared by [`fit`](Self::fit) and [`fit_loader`](Self::fit_loader).
+    fn train_loop(
+        &mut self,
+        source: &BatchSource,
+        validation: Option<(&Tensor, &Tensor)>,
+        options: &FitOptions,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History> {
+        let CompiledModel { model, optimizer, loss, metrics } = self;
+        let bs = options.batch_size;
+        let batches = source.num_batches(bs);
         let mut ctl = TrainingControl::new(model, optimizer.as_mut());
         for cb in callbacks.iter_mut() {
             cb.on_train_begin(&mut ctl)?;
@@ -110,22 +181,9 @@ impl CompiledModel {
                 };
                 Progbar::new(config, options.output.handle(), options.output.is_dynamic())
             });
-            let order: Option<Vec<usize>> = options
-                .shuffle
-                .then(|| Rng::new(derive_seed(options.seed, STREAM_SHUFFLE, epoch as u64, 0)).permutation(n));
-            for b in 0..batches {
-                let (start, len) = (b * bs, bs.min(n - b * bs));
-                let (xb, yb) = match &order {
-                    Some(p) => (x_rows.take(&p[start..start + len])?, y_rows.take(&p[start..start + len])?),
-                    None => (x_train.narrow(0, start, len)?, y_train.narrow(0, start, len)?),
-                };
-                let xb = match &options.augment {
-                    Some(a) => {
-                        let mut arng = Rng::new(derive_seed(options.seed, STREAM_AUGMENT, epoch as u64, b as u64));
-                        a.0.apply(&xb, &mut arng)?
-                    }
-                    None => xb,
-                };
+            for (b, batch) in source.epoch(epoch, options)?.enumerate() {
+                let (xb, yb) = batch?;
+                let len = xb.dims().first().copied().unwrap_or(0);
                 let mut rng = Rng::new(derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64));
                 let mut ctx = CallContext::new(true, &mut rng);
                 let y_pred = single_output(ctl.model, &xb, &mut ctx)?;
@@ -188,4 +246,56 @@ fn entries(logs: &Logs) -> Vec<(&str, f64)> {
 /// A failed write to `FitOptions::output`.
 fn output_error(e: std::io::Error) -> Error {
     Error::Io { path: "fit output".into(), msg: e.to_string() }
+}
+
+/// One training epoch's `(x, y)` batches, in order.
+type EpochBatches<'s> = Box<dyn Iterator<Item = Result<(Tensor, Tensor)>> + 's>;
+
+/// Where a training epoch's batches come from.
+enum BatchSource<'a> {
+    /// In-memory tensors, shuffled and augmented per `FitOptions`.
+    Tensors { x: &'a Tensor, y: &'a Tensor, rows: (Rows<'a>, Rows<'a>), n: usize },
+    /// A loader with its own batching, shuffling, augmentation and prefetching.
+    Loader(&'a Loader),
+}
+
+impl BatchSource<'_> {
+    fn num_batches(&self, batch_size: usize) -> usize {
+        match self {
+            BatchSource::Tensors { n, .. } => n.div_ceil(batch_size),
+            BatchSource::Loader(loader) => loader.num_batches(),
+        }
+    }
+
+    /// The `(x, y)` batches of training epoch `epoch`, in order.
+    fn epoch<'s>(
+        &'s self,
+        epoch: usize,
+        options: &'s FitOptions,
+    ) -> Result<EpochBatches<'s>> {
+        match self {
+            BatchSource::Loader(loader) => Ok(Box::new(loader.epoch(epoch, true)?)),
+            BatchSource::Tensors { x, y, rows, n } => {
+                let (n, bs) = (*n, options.batch_size);
+                let order: Option<Vec<usize>> = options
+                    .shuffle
+                    .then(|| Rng::new(derive_seed(options.seed, STREAM_SHUFFLE, epoch as u64, 0)).permutation(n));
+                Ok(Box::new((0..n.div_ceil(bs)).map(move |b| {
+                    let (start, len) = (b * bs, bs.min(n - b * bs));
+                    let (xb, yb) = match &order {
+                        Some(p) => (rows.0.take(&p[start..start + len])?, rows.1.take(&p[start..start + len])?),
+                        None => (x.narrow(0, start, len)?, y.narrow(0, start, len)?),
+                    };
+                    let xb = match &options.augment {
+                        Some(a) => {
+                            let mut arng = Rng::new(derive_seed(options.seed, STREAM_AUGMENT, epoch as u64, b as u64));
+                            a.0.apply(&xb, &mut arng)?
+                        }
+                        None => xb,
+                    };
+                    Ok((xb, yb))
+                })))
+            }
+        }
+    }
 }
