@@ -165,3 +165,111 @@ fn training_true_in_a_call_is_refused() {
     let json = KERAS2.replace(r#"[["add", 0, 0, {}]]"#, r#"[["add", 0, 0, {"training": true}]]"#);
     assert!(err(&json).contains("training=true"));
 }
+
+#[test]
+fn sequential_input_from_build_input_shape_or_first_layer_hints() {
+    // Keras 3: no InputLayer, built by a call.
+    let m = model_from_json(
+        r#"{"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 3}}],
+        "build_input_shape": [null, 4]}}"#,
+    )
+    .unwrap();
+    assert_eq!(m.input_specs(), vec![ShapeSpec::batched(&[4])]);
+    // Keras 2.2: the config is the bare list of layers, the first carrying batch_input_shape.
+    let m = model_from_json(
+        r#"{"class_name": "Sequential", "config": [
+        {"class_name": "Dense", "config": {"name": "d", "units": 3, "batch_input_shape": [null, 5]}},
+        {"class_name": "Dense", "config": {"name": "e", "units": 2, "input_dim": 3}}]}"#,
+    )
+    .unwrap();
+    assert_eq!((m.input_specs(), m.count_params()), (vec![ShapeSpec::batched(&[5])], 5 * 3 + 3 + 3 * 2 + 2));
+    let e = err(
+        r#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"units": 3}}]}}"#,
+    );
+    assert!(e.contains("never built"), "{e}");
+}
+
+#[test]
+fn every_fovea_nn_layer_class_has_a_builder() {
+    for class in [
+        "Dense",
+        "Conv1D",
+        "Conv2D",
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "ZeroPadding2D",
+        "Cropping2D",
+        "Flatten",
+        "Reshape",
+        "Permute",
+        "Dropout",
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "Softmax",
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        "Concatenate",
+        "Embedding",
+        "BatchNormalization",
+        "LayerNormalization",
+        "LocalResponseNormalization",
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+    ] {
+        assert!(crate::registry::is_supported(class), "{class}");
+    }
+    assert!(crate::registry::is_supported("Convolution2D"));
+    assert!(!crate::registry::is_supported("Lambda"));
+}
+
+/// A real Keras 3 config (the nested fixture's) for the robustness tests.
+fn real_config() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nested.keras");
+    crate::archive::read_archive(&path).unwrap().config
+}
+
+#[test]
+fn every_truncation_of_a_real_config_is_an_error_not_a_panic() {
+    let json = real_config();
+    assert!(model_from_json(&json).is_ok());
+    for cut in (0..json.len()).step_by(7) {
+        if json.is_char_boundary(cut) {
+            assert!(model_from_json(&json[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn mutated_real_configs_never_panic() {
+    let json = real_config();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // Replace one JSON scalar by another: structure stays valid, values go wrong.
+    let replacements = ["null", "0", "-1", "1e300", "\"x\"", "[]", "{}", "true", "99999999999999999999"];
+    let tokens: Vec<usize> = json.match_indices(|c: char| c == ':' || c == ',').map(|(i, _)| i + 1).collect();
+    for _ in 0..400 {
+        let at = tokens[next() as usize % tokens.len()];
+        let rest = &json[at..];
+        let end = rest.find([',', '}', ']']).unwrap_or(0);
+        let mutated = format!("{}{}{}", &json[..at], replacements[next() as usize % replacements.len()], &rest[end..]);
+        let _ = model_from_json(&mutated);
+    }
+}
