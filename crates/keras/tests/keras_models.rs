@@ -95,3 +95,30 @@ fn a_nested_functional_called_twice_and_a_layer_shared_at_two_depths() {
     let l = check("shared_nested", "shared_nested.keras");
     assert_eq!(l.output_names, ["sub_0", "sub_1"]);
 }
+
+#[test]
+fn damaged_real_files_are_errors_not_panics() {
+    for file in ["nested.keras", "tfkeras_stack.h5"] {
+        let bytes = std::fs::read(fixtures().join(file)).unwrap();
+        let load = |b: &[u8]| {
+            if file.ends_with(".keras") {
+                fovea_keras::load_keras_bytes(b, file).map(|_| ())
+            } else {
+                fovea_keras::load_h5_bytes(b.to_vec(), file).map(|_| ())
+            }
+        };
+        for cut in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
+            assert!(load(&bytes[..cut]).is_err(), "{file} cut at {cut}");
+        }
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..300 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut b = bytes.clone();
+            let at = state as usize % b.len();
+            b[at] ^= 1 << (state >> 61);
+            let _ = load(&b);
+        }
+    }
+}
