@@ -133,6 +133,23 @@ def lenet():
     )
 
 
+def lenet_bn(dropout=0.3):
+    """fovea's `fovea train lenet` recipe: batch norm after each conv, dropout after each hidden dense."""
+    layers = [keras.Input((28, 28, 1))]
+    for filters, padding in [(6, "same"), (16, "valid")]:
+        layers += [
+            L.Conv2D(filters, 5, padding=padding, use_bias=False),
+            L.BatchNormalization(),
+            L.ReLU(),
+            L.MaxPooling2D(2),
+        ]
+    layers.append(L.Flatten())
+    for units in [120, 84]:
+        layers += [L.Dense(units, activation="relu"), L.Dropout(dropout)]
+    layers.append(L.Dense(10, activation="softmax"))
+    return keras.Sequential(layers, name="lenet")
+
+
 def alphago_policy(k):
     layers = [keras.Input((19, 19, 48)), L.Conv2D(k, 5, padding="same", activation="relu")]
     layers += [L.Conv2D(k, 3, padding="same", activation="relu") for _ in range(11)]
@@ -150,6 +167,7 @@ def main():
     write_zoo("alexnet", lambda: alexnet(1))
     write_zoo("alexnet_groups2", lambda: alexnet(2))
     write_zoo("lenet", lenet)
+    write_zoo("lenet_bn", lenet_bn)
     write_zoo("alphago_policy_192", lambda: alphago_policy(192))
     write_zoo("alphago_policy_128", lambda: alphago_policy(128))
     FIXTURES.mkdir(parents=True, exist_ok=True)

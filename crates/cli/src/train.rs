@@ -14,12 +14,13 @@ use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir,
 use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::SparseCategoricalAccuracy;
+use fovea_nn::optimizers::schedules::CosineDecay;
 use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
 use fovea_nn::training::{CompiledModel, FitOptions};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
 };
-use fovea_zoo::lenet;
+use fovea_zoo::{lenet_with, LeNetConfig};
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -58,6 +59,16 @@ pub struct TrainArgs {
     /// Augment training batches: random shifts of up to 10% and horizontal flips.
     #[arg(long)]
     augment: bool,
+    /// Dropout rate after the two hidden dense layers (0 for none).
+    #[arg(long, default_value_t = 0.3)]
+    dropout: f32,
+    /// Classic LeNet-5 convolutions (conv + ReLU) without batch normalisation.
+    #[arg(long)]
+    no_batch_norm: bool,
+    /// Learning-rate schedule: cosine (Keras CosineDecay from --lr to 0 over all steps)
+    /// or constant.
+    #[arg(long, default_value = "cosine")]
+    schedule: String,
 }
 
 /// Options of `fovea evaluate`.
@@ -115,8 +126,15 @@ fn load_data(data: &Option<PathBuf>) -> CliResult<(Dataset, Dataset)> {
     })
 }
 
-fn architecture(name: &str, classes: usize) -> String {
-    serde_json::json!({ "format": "fovea-zoo", "model": name, "num_classes": classes }).to_string()
+fn architecture(config: &LeNetConfig) -> String {
+    serde_json::json!({
+        "format": "fovea-zoo",
+        "model": "lenet",
+        "num_classes": config.num_classes,
+        "batch_norm": config.batch_norm,
+        "dropout": config.dropout,
+    })
+    .to_string()
 }
 
 /// Rebuilds the network a checkpoint describes and loads its weights.
@@ -128,7 +146,15 @@ fn load_model(path: &Path) -> CliResult<Model> {
         format!("{}: the architecture has no positive num_classes: {}", path.display(), ckpt.architecture)
     })? as usize;
     let model = match arch["model"].as_str() {
-        Some("lenet") => lenet(classes, &mut Rng::new(0))?,
+        // Checkpoints from before the recipe options were recorded hold classic LeNet-5.
+        Some("lenet") => {
+            let config = LeNetConfig {
+                num_classes: classes,
+                batch_norm: arch["batch_norm"].as_bool().unwrap_or(false),
+                dropout: arch["dropout"].as_f64().unwrap_or(0.0) as f32,
+            };
+            lenet_with(&config, &mut Rng::new(0))?
+        }
         other => {
             return Err(format!("{}: unknown architecture {other:?} (this version knows lenet)", path.display()).into())
         }
@@ -137,14 +163,23 @@ fn load_model(path: &Path) -> CliResult<Model> {
     Ok(model)
 }
 
-fn optimizer(args: &TrainArgs) -> CliResult<Box<dyn Optimizer>> {
+/// The learning rate of `--schedule` starting at `initial` over `steps` training steps.
+fn learning_rate(args: &TrainArgs, initial: f32, steps: u64) -> CliResult<LearningRate> {
+    Ok(match args.schedule.as_str() {
+        "constant" => LearningRate::Constant(initial),
+        "cosine" => LearningRate::Schedule(Box::new(CosineDecay::new(initial, steps.max(1))?)),
+        other => return Err(format!("train: unknown --schedule '{other}' (expected cosine or constant)").into()),
+    })
+}
+
+fn optimizer(args: &TrainArgs, steps: u64) -> CliResult<Box<dyn Optimizer>> {
     Ok(match args.optimizer.as_str() {
         "adam" => Box::new(Adam::new(AdamConfig {
-            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.001)),
+            learning_rate: learning_rate(args, args.lr.unwrap_or(0.001), steps)?,
             ..Default::default()
         })?),
         "sgd" => Box::new(Sgd::new(SgdConfig {
-            learning_rate: LearningRate::Constant(args.lr.unwrap_or(0.01)),
+            learning_rate: learning_rate(args, args.lr.unwrap_or(0.01), steps)?,
             momentum: 0.9,
             ..Default::default()
         })?),
@@ -162,10 +197,11 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         return Err("train: --epochs and --batch-size must be at least 1".into());
     }
     let (train, test) = load_data(&args.data)?;
-    let classes = 10;
-    let model = lenet(classes, &mut Rng::new(args.seed))?;
+    let config = LeNetConfig { num_classes: 10, batch_norm: !args.no_batch_norm, dropout: args.dropout };
+    let model = lenet_with(&config, &mut Rng::new(args.seed))?;
+    let steps = (train.len().div_ceil(args.batch_size) * args.epochs) as u64;
     let mut compiled: CompiledModel = model.compile(
-        optimizer(args)?,
+        optimizer(args, steps)?,
         Box::new(SparseCategoricalCrossentropy::default()),
         vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
     );
@@ -188,8 +224,8 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     };
     // Batches are gathered (and augmented) on the loader's prefetch thread while the
     // model trains on the previous one.
-    let config = LoaderConfig { batch_size: args.batch_size, seed: args.seed, ..Default::default() };
-    let mut loader = Loader::new(train, config)?;
+    let loader_config = LoaderConfig { batch_size: args.batch_size, seed: args.seed, ..Default::default() };
+    let mut loader = Loader::new(train, loader_config)?;
     if args.augment {
         loader = loader.with_augment(
             Pipeline::new().then(RandomTranslation { height_factor: 0.1, width_factor: 0.1 }).then(RandomFlip),
@@ -221,7 +257,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     save_checkpoint(
         &model_path,
         &Checkpoint {
-            architecture: architecture("lenet", classes),
+            architecture: architecture(&config),
             weights,
             optimizer: compiled.optimizer().state()?,
             epoch: args.epochs,

@@ -2,8 +2,7 @@
 //! `config.json`, HDF5 weights). Lands with the Keras-import issue.
 //!
 //! ```no_run
-//! let json = std::fs::read_to_string("config.json").map_err(|e| fovea_keras::Error::Io { path: "config.json".into(), source: e })?;
-//! let model = fovea_keras::model_from_json(&json)?;
+//! let model = fovea_keras::load(std::path::Path::new("model.keras"))?;
 //! print!("{}", model.summary());
 //! # Ok::<(), fovea_keras::Error>(())
 //! ```
@@ -24,3 +23,4 @@ pub mod weights;
 pub use load::model_from_json;
 mod load_files;
 pub use load_files::{load, load_h5_bytes, load_keras_bytes, load_with_warnings, Loaded};
+pub mod hdf5;

@@ -1,23 +1,73 @@
-//! A LeNet-5 style network for 28x28 grey images (MNIST, Fashion-MNIST): two
+//! LeNet-5 style networks for 28x28 grey images (MNIST, Fashion-MNIST): two
 //! convolution + pooling stages and three fully connected layers, with ReLU and max
 //! pooling as modern reimplementations use.
 
 use fovea_core::Rng;
-use fovea_nn::layers::{Conv2D, Dense, Flatten, MaxPooling2D, Padding};
-use fovea_nn::{Activation, Model, Result, Sequential};
+use fovea_nn::layers::{BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Padding, ReLU};
+use fovea_nn::{Activation, Error, Model, Result, Sequential};
 
-/// LeNet-5 for `(28, 28, 1)` inputs and `num_classes` outputs (softmax):
+/// Options of [`lenet_with`]. [`LeNetConfig::classic`] is LeNet-5 as the lecture draws
+/// it; [`Default`] is the recipe `fovea train lenet` uses, which adds the two standard
+/// regularisers a small CNN needs to pass 91.5% on Fashion-MNIST without more
+/// filters: batch normalisation after each convolution and dropout after each hidden
+/// fully connected layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeNetConfig {
+    /// Output classes (softmax).
+    pub num_classes: usize,
+    /// Conv -> BatchNormalization -> ReLU instead of a conv with a ReLU activation
+    /// (the convolutions then have no bias: batch norm's beta replaces it).
+    pub batch_norm: bool,
+    /// Dropout rate after the 120- and 84-unit layers; 0 adds no Dropout layers.
+    pub dropout: f32,
+}
+
+impl LeNetConfig {
+    /// LeNet-5 with ReLU and max pooling, nothing else.
+    pub fn classic(num_classes: usize) -> Self {
+        LeNetConfig { num_classes, batch_norm: false, dropout: 0.0 }
+    }
+}
+
+impl Default for LeNetConfig {
+    fn default() -> Self {
+        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.3 }
+    }
+}
+
+/// Classic LeNet-5 for `(28, 28, 1)` inputs and `num_classes` outputs (softmax):
 /// conv 6@5x5 same -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> classes.
 pub fn lenet(num_classes: usize, rng: &mut Rng) -> Result<Model> {
-    Sequential::new(&[28, 28, 1])
-        .name("lenet")
-        .add(Conv2D::new(6, [5, 5]).padding(Padding::Same).activation(Activation::Relu))
-        .add(MaxPooling2D::new([2, 2]))
-        .add(Conv2D::new(16, [5, 5]).activation(Activation::Relu))
-        .add(MaxPooling2D::new([2, 2]))
-        .add(Flatten::new())
-        .add(Dense::new(120).activation(Activation::Relu))
-        .add(Dense::new(84).activation(Activation::Relu))
-        .add(Dense::new(num_classes).activation(Activation::Softmax))
-        .build(rng)
+    lenet_with(&LeNetConfig::classic(num_classes), rng)
+}
+
+/// A LeNet-5 style network as `config` describes, for `(28, 28, 1)` inputs.
+pub fn lenet_with(config: &LeNetConfig, rng: &mut Rng) -> Result<Model> {
+    if config.num_classes == 0 {
+        return Err(Error::Model { model: "lenet".into(), msg: "num_classes must be at least 1, got 0".into() });
+    }
+    if !(0.0..1.0).contains(&config.dropout) {
+        return Err(Error::Model {
+            model: "lenet".into(),
+            msg: format!("dropout must be in [0, 1), got {}", config.dropout),
+        });
+    }
+    let mut net = Sequential::new(&[28, 28, 1]).name("lenet");
+    for (filters, padding) in [(6, Padding::Same), (16, Padding::Valid)] {
+        let conv = Conv2D::new(filters, [5, 5]).padding(padding);
+        net = if config.batch_norm {
+            net.add(conv.use_bias(false)).add(BatchNormalization::new()).add(ReLU::new())
+        } else {
+            net.add(conv.activation(Activation::Relu))
+        };
+        net = net.add(MaxPooling2D::new([2, 2]));
+    }
+    net = net.add(Flatten::new());
+    for units in [120, 84] {
+        net = net.add(Dense::new(units).activation(Activation::Relu));
+        if config.dropout > 0.0 {
+            net = net.add(Dropout::new(config.dropout));
+        }
+    }
+    net.add(Dense::new(config.num_classes).activation(Activation::Softmax)).build(rng)
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`alexnet`]: AlexNet (227x227x3 -> 1000), with the two-GPU `groups = 2` option.
 //! - [`go::alphago_policy`]: the AlphaGo policy network (19x19x48 -> 361 moves).
-//! - [`lenet`]: LeNet-5 style for 28x28x1 images.
+//! - [`lenet`], [`lenet_with`]: LeNet-5 (and its batch-norm + dropout recipe) for 28x28x1 images.
 
 #![warn(missing_docs)]
 
@@ -11,4 +11,4 @@ pub mod go;
 mod lenet;
 
 pub use alexnet::{alexnet, AlexNetConfig};
-pub use lenet::lenet;
+pub use lenet::{lenet, lenet_with, LeNetConfig};

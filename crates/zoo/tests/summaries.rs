@@ -4,7 +4,7 @@
 
 use fovea_core::Rng;
 use fovea_nn::Model;
-use fovea_zoo::{alexnet, go::alphago_policy, lenet, AlexNetConfig};
+use fovea_zoo::{alexnet, go::alphago_policy, lenet, lenet_with, AlexNetConfig, LeNetConfig};
 
 fn assert_matches_keras(model: &Model, fixture: &str) {
     let path = format!("{}/tests/fixtures/summary_{fixture}.txt", env!("CARGO_MANIFEST_DIR"));
@@ -53,4 +53,18 @@ fn alphago_policy_k192_has_about_3_88m_parameters() {
 fn lenet_matches_keras() {
     let m = lenet(10, &mut Rng::new(0)).unwrap();
     assert_matches_keras(&m, "lenet");
+}
+
+#[test]
+fn lenet_training_recipe_matches_keras() {
+    let m = lenet_with(&LeNetConfig::default(), &mut Rng::new(0)).unwrap();
+    assert_matches_keras(&m, "lenet_bn");
+}
+
+#[test]
+fn lenet_rejects_bad_options() {
+    let e = lenet_with(&LeNetConfig { dropout: 1.0, ..Default::default() }, &mut Rng::new(0)).err().unwrap();
+    assert!(e.to_string().contains("dropout must be in [0, 1), got 1"), "{e}");
+    let e = lenet_with(&LeNetConfig { num_classes: 0, ..Default::default() }, &mut Rng::new(0)).err().unwrap();
+    assert!(e.to_string().contains("num_classes"), "{e}");
 }

@@ -268,11 +268,7 @@ impl BatchSource<'_> {
     }
 
     /// The `(x, y)` batches of training epoch `epoch`, in order.
-    fn epoch<'s>(
-        &'s self,
-        epoch: usize,
-        options: &'s FitOptions,
-    ) -> Result<EpochBatches<'s>> {
+    fn epoch<'s>(&'s self, epoch: usize, options: &'s FitOptions) -> Result<EpochBatches<'s>> {
         match self {
             BatchSource::Loader(loader) => Ok(Box::new(loader.epoch(epoch, true)?)),
             BatchSource::Tensors { x, y, rows, n } => {
