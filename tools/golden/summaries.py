@@ -134,9 +134,10 @@ def lenet():
 
 
 def lenet_bn(dropout=0.3):
-    """fovea's `fovea train lenet` recipe: batch norm after each conv, dropout after each hidden dense."""
+    """fovea's `fovea train lenet` recipe: batch norm after each conv, both convs `same`,
+    dropout after each hidden dense."""
     layers = [keras.Input((28, 28, 1))]
-    for filters, padding in [(6, "same"), (16, "valid")]:
+    for filters, padding in [(6, "same"), (16, "same")]:
         layers += [
             L.Conv2D(filters, 5, padding=padding, use_bias=False),
             L.BatchNormalization(),

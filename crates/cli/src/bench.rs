@@ -1,5 +1,7 @@
 //! `fovea bench`: throughput measurements for side-by-side comparisons
-//! (bench/compare_lenet.py runs this next to PyTorch).
+//! (bench/compare.py and bench/compare_lenet.py run these next to PyTorch and ONNX
+//! Runtime). `conv` lives in bench_conv.rs, `model` in bench_model.rs; `train-step`,
+//! the first of them, stays here.
 
 use std::time::Instant;
 
@@ -20,6 +22,11 @@ pub struct BenchArgs {
 
 #[derive(Subcommand, Debug)]
 enum BenchWhat {
+    /// Convolution, pooling, LRN and matmul on the lecture networks' layer shapes:
+    /// forward, grad-input, grad-kernel; median ms, GFLOP/s, % of the measured peak.
+    Conv(crate::bench_conv::ConvArgs),
+    /// Whole networks: LeNet and MNIST-CNN training steps, AlexNet and AlphaGo inference.
+    Model(crate::bench_model::ModelArgs),
     /// Training steps per second of a zoo network (forward, backward, SGD update).
     TrainStep {
         /// lenet
@@ -37,7 +44,11 @@ enum BenchWhat {
 
 /// Runs the benchmark and prints its result.
 pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let BenchWhat::TrainStep { model, batch_size, steps, json } = &args.what;
+    let (model, batch_size, steps, json) = match &args.what {
+        BenchWhat::Conv(a) => return crate::bench_conv::run(a),
+        BenchWhat::Model(a) => return crate::bench_model::run(a),
+        BenchWhat::TrainStep { model, batch_size, steps, json } => (model, batch_size, steps, json),
+    };
     if model != "lenet" {
         return Err(format!("bench: unknown model '{model}' (this version benchmarks lenet)").into());
     }

@@ -1,6 +1,9 @@
 //! The `fovea` command line.
 
 mod bench;
+mod bench_conv;
+mod bench_model;
+mod bench_timing;
 mod demo;
 mod keras;
 mod summary;
@@ -36,7 +39,7 @@ enum Command {
     /// Top classes of an image under a saved model.
     /// Keras models (.keras, .h5) run on .npy arrays: `predict MODEL.keras INPUT.npy -o OUTPUT.npy`.
     Predict(train::PredictArgs),
-    /// Throughput benchmarks (e.g. `bench train-step --model lenet --json`).
+    /// Throughput benchmarks: `bench conv`, `bench model`, `bench train-step` (`--json` for scripts).
     Bench(bench::BenchArgs),
     /// Print the engine's configuration (threads, version).
     Info,

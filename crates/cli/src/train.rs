@@ -65,6 +65,9 @@ pub struct TrainArgs {
     /// Classic LeNet-5 convolutions (conv + ReLU) without batch normalisation.
     #[arg(long)]
     no_batch_norm: bool,
+    /// Classic LeNet-5 `valid` padding in the second convolution (5x5x16 features).
+    #[arg(long)]
+    valid_padding: bool,
     /// Learning-rate schedule: cosine (Keras CosineDecay from --lr to 0 over all steps)
     /// or constant.
     #[arg(long, default_value = "cosine")]
@@ -133,6 +136,7 @@ fn architecture(config: &LeNetConfig) -> String {
         "num_classes": config.num_classes,
         "batch_norm": config.batch_norm,
         "dropout": config.dropout,
+        "same_padding": config.same_padding,
     })
     .to_string()
 }
@@ -152,6 +156,7 @@ fn load_model(path: &Path) -> CliResult<Model> {
                 num_classes: classes,
                 batch_norm: arch["batch_norm"].as_bool().unwrap_or(false),
                 dropout: arch["dropout"].as_f64().unwrap_or(0.0) as f32,
+                same_padding: arch["same_padding"].as_bool().unwrap_or(false),
             };
             lenet_with(&config, &mut Rng::new(0))?
         }
@@ -197,7 +202,12 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         return Err("train: --epochs and --batch-size must be at least 1".into());
     }
     let (train, test) = load_data(&args.data)?;
-    let config = LeNetConfig { num_classes: 10, batch_norm: !args.no_batch_norm, dropout: args.dropout };
+    let config = LeNetConfig {
+        num_classes: 10,
+        batch_norm: !args.no_batch_norm,
+        dropout: args.dropout,
+        same_padding: !args.valid_padding,
+    };
     let model = lenet_with(&config, &mut Rng::new(args.seed))?;
     let steps = (train.len().div_ceil(args.batch_size) * args.epochs) as u64;
     let mut compiled: CompiledModel = model.compile(

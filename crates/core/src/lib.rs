@@ -24,6 +24,7 @@
 
 pub mod autodiff;
 pub(crate) mod backend;
+pub mod bench;
 mod dtype;
 mod error;
 mod layout;

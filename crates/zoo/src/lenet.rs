@@ -20,23 +20,25 @@ pub struct LeNetConfig {
     pub batch_norm: bool,
     /// Dropout rate after the 120- and 84-unit layers; 0 adds no Dropout layers.
     pub dropout: f32,
+    /// `same` padding in the second convolution too (LeNet-5's is `valid`).
+    pub same_padding: bool,
 }
 
 impl LeNetConfig {
     /// LeNet-5 with ReLU and max pooling, nothing else.
     pub fn classic(num_classes: usize) -> Self {
-        LeNetConfig { num_classes, batch_norm: false, dropout: 0.0 }
+        LeNetConfig { num_classes, batch_norm: false, dropout: 0.0, same_padding: false }
     }
 }
 
 impl Default for LeNetConfig {
     fn default() -> Self {
-        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.3 }
+        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.3, same_padding: true }
     }
 }
 
 /// Classic LeNet-5 for `(28, 28, 1)` inputs and `num_classes` outputs (softmax):
-/// conv 6@5x5 same -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> classes.
+/// conv 6@5x5 same -> pool -> conv 16@5x5 valid -> pool -> 120 -> 84 -> classes.
 pub fn lenet(num_classes: usize, rng: &mut Rng) -> Result<Model> {
     lenet_with(&LeNetConfig::classic(num_classes), rng)
 }
@@ -53,7 +55,8 @@ pub fn lenet_with(config: &LeNetConfig, rng: &mut Rng) -> Result<Model> {
         });
     }
     let mut net = Sequential::new(&[28, 28, 1]).name("lenet");
-    for (filters, padding) in [(6, Padding::Same), (16, Padding::Valid)] {
+    let second = if config.same_padding { Padding::Same } else { Padding::Valid };
+    for (filters, padding) in [(6, Padding::Same), (16, second)] {
         let conv = Conv2D::new(filters, [5, 5]).padding(padding);
         net = if config.batch_norm {
             net.add(conv.use_bias(false)).add(BatchNormalization::new()).add(ReLU::new())
