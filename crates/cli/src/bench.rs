@@ -8,10 +8,10 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use fovea_core::{Rng, Tensor};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
-use fovea_nn::optimizers::{Sgd, SgdConfig};
+use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
 use fovea_nn::training::FitOptions;
-use fovea_nn::LearningRate;
-use fovea_zoo::lenet;
+use fovea_nn::{LearningRate, Optimizer};
+use fovea_zoo::{lenet, lenet_with, LeNetConfig};
 
 /// `fovea bench ...`
 #[derive(Args, Debug)]
@@ -27,9 +27,10 @@ enum BenchWhat {
     Conv(crate::bench_conv::ConvArgs),
     /// Whole networks: LeNet and MNIST-CNN training steps, AlexNet and AlphaGo inference.
     Model(crate::bench_model::ModelArgs),
-    /// Training steps per second of a zoo network (forward, backward, SGD update).
+    /// Training steps per second of a zoo network (forward, backward, optimizer update).
     TrainStep {
-        /// lenet
+        /// lenet (classic LeNet-5, SGD with momentum 0.9) or lenet-recipe (the network and
+        /// Adam optimizer that `fovea train lenet` trains)
         #[arg(long, default_value = "lenet")]
         model: String,
         #[arg(long, default_value_t = 64)]
@@ -49,17 +50,25 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         BenchWhat::Model(a) => return crate::bench_model::run(a),
         BenchWhat::TrainStep { model, batch_size, steps, json } => (model, batch_size, steps, json),
     };
-    if model != "lenet" {
-        return Err(format!("bench: unknown model '{model}' (this version benchmarks lenet)").into());
-    }
     if *batch_size == 0 || *steps == 0 {
         return Err("bench: --batch-size and --steps must be at least 1".into());
     }
     let mut rng = Rng::new(0);
-    let net = lenet(10, &mut rng)?;
-    let optimizer =
-        Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.9, ..Default::default() })?;
-    let mut compiled = net.compile(Box::new(optimizer), Box::new(SparseCategoricalCrossentropy::default()), vec![]);
+    let (net, optimizer): (_, Box<dyn Optimizer>) = match model.as_str() {
+        "lenet" => (
+            lenet(10, &mut rng)?,
+            Box::new(Sgd::new(SgdConfig {
+                learning_rate: LearningRate::Constant(0.01),
+                momentum: 0.9,
+                ..Default::default()
+            })?),
+        ),
+        "lenet-recipe" => (lenet_with(&LeNetConfig::default(), &mut rng)?, Box::new(Adam::new(AdamConfig::default())?)),
+        other => {
+            return Err(format!("bench: unknown model '{other}' (expected lenet or lenet-recipe)").into());
+        }
+    };
+    let mut compiled = net.compile(optimizer, Box::new(SparseCategoricalCrossentropy::default()), vec![]);
     let n = batch_size * steps;
     let x = rng.uniform([n, 28, 28, 1], 0.0, 1.0)?;
     let labels: Vec<i64> = (0..n).map(|i| (i % 10) as i64).collect();

@@ -5,6 +5,7 @@ mod bench_conv;
 mod bench_model;
 mod bench_timing;
 mod demo;
+mod keras;
 mod summary;
 mod train;
 
@@ -28,6 +29,7 @@ enum Command {
     /// log-softmax, autodiff, SGD with momentum) on a generated 4-class image task.
     Demo(demo::DemoArgs),
     /// Print the Keras summary table of a zoo network (alexnet, alphago-policy, lenet).
+    /// Also of a Keras model file: `fovea summary MODEL.keras` (or a legacy MODEL.h5).
     Summary(summary::SummaryArgs),
     /// Train a network (lenet) on Fashion-MNIST or a folder of IDX files, evaluate it on
     /// the test split, save the model and its training curves.
@@ -35,6 +37,7 @@ enum Command {
     /// Loss and accuracy of a saved model on the test split.
     Evaluate(train::EvaluateArgs),
     /// Top classes of an image under a saved model.
+    /// Keras models (.keras, .h5) run on .npy arrays: `predict MODEL.keras INPUT.npy -o OUTPUT.npy`.
     Predict(train::PredictArgs),
     /// Throughput benchmarks: `bench conv`, `bench model`, `bench train-step` (`--json` for scripts).
     Bench(bench::BenchArgs),

@@ -7,7 +7,8 @@ use fovea_zoo::{alexnet, go::alphago_policy, lenet, AlexNetConfig};
 /// Options of `fovea summary`.
 #[derive(Args, Debug)]
 pub struct SummaryArgs {
-    /// The network: alexnet, alphago-policy or lenet.
+    /// The network: alexnet, alphago-policy or lenet; or a Keras model file (.keras, or
+    /// a legacy full-model .h5).
     model: String,
     /// AlexNet: 2 splits CONV2, CONV4 and CONV5 into two groups, as on the original two GPUs.
     #[arg(long)]
@@ -27,6 +28,12 @@ const MODELS: &str = "alexnet, alphago-policy, lenet";
 
 /// Builds the named network and prints its summary.
 pub fn run(args: &SummaryArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if crate::keras::is_keras_model(std::path::Path::new(&args.model)) {
+        if args.groups.is_some() || args.filters.is_some() || args.classes.is_some() || args.input_size.is_some() {
+            return Err("summary: --groups, --filters, --classes and --input-size apply to zoo networks only".into());
+        }
+        return crate::keras::summary(std::path::Path::new(&args.model));
+    }
     let mut rng = Rng::new(0);
     let reject = |flag: &str, value: Option<usize>| -> Result<(), String> {
         match value {

@@ -38,7 +38,7 @@ pub struct TrainArgs {
     /// Fashion-MNIST from Debian's dataset-fashion-mnist package.
     #[arg(long)]
     data: Option<PathBuf>,
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 20)]
     epochs: usize,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
@@ -89,13 +89,25 @@ pub struct EvaluateArgs {
 /// Options of `fovea predict`.
 #[derive(Args, Debug)]
 pub struct PredictArgs {
-    /// A model saved by `fovea train`.
+    /// A model saved by `fovea train`, or a Keras model: a .keras archive or a legacy
+    /// full-model .h5 file (told apart by the extension).
     model: PathBuf,
-    /// A 28x28 PNG or JPEG (converted to grey).
-    image: PathBuf,
-    /// How many classes to list.
+    /// fovea models: a 28x28 PNG or JPEG (converted to grey). Keras models: the input
+    /// array, a .npy file (float32, float64 or integer) with the batch axis first.
+    image: Option<PathBuf>,
+    /// How many classes to list (fovea models).
     #[arg(long, default_value_t = 3)]
     top: usize,
+    /// Keras models: the output .npy file (float32). A model with several outputs
+    /// writes one file per output beside it: OUTPUT's stem + `_<output name>.npy`,
+    /// where the name is the output's layer name (`<layer>_<k>` for the k-th of several
+    /// outputs from one layer).
+    #[arg(short = 'o', long = "output", value_name = "OUTPUT.npy")]
+    output: Option<PathBuf>,
+    /// Keras models with several inputs: one NAME=FILE.npy per input (NAME is the
+    /// Keras input layer's name).
+    #[arg(long = "input", value_name = "NAME=FILE.npy")]
+    inputs: Vec<String>,
 }
 
 /// Fashion-MNIST by default; a folder of IDX files; or a digits CSV file, whose every
@@ -295,13 +307,17 @@ fn optimizer_for_eval() -> CliResult<Box<dyn Optimizer>> {
 
 /// `fovea predict MODEL IMAGE`: the top classes with their probabilities.
 pub fn predict(args: &PredictArgs) -> CliResult<()> {
+    if crate::keras::is_keras_model(&args.model) {
+        return crate::keras::predict(&args.model, args.image.as_deref(), &args.inputs, args.output.as_deref());
+    }
+    let image_path = args.image.as_ref().ok_or("predict: missing IMAGE (a 28x28 PNG or JPEG)")?;
     let model = load_model(&args.model)?;
-    let image = load_image(&args.image, ColorMode::Grayscale)?;
+    let image = load_image(image_path, ColorMode::Grayscale)?;
     let expected = model.input_specs()[0].clone();
     if !expected.accepts(image.shape()) {
         return Err(format!(
             "predict: {} is {}x{}, but the model takes {} images",
-            args.image.display(),
+            image_path.display(),
             image.dims()[1],
             image.dims()[2],
             expected

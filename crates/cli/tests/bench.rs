@@ -105,11 +105,15 @@ fn bench_model_lenet_training_step_json() {
 fn bench_train_step_still_answers_compare_lenet() {
     let v = json_of(&["bench", "train-step", "--batch-size", "8", "--steps", "2", "--json"]);
     assert!(positive(&v["images_per_sec"]) && positive(&v["ms_per_step"]), "{v}");
+    let v = json_of(&["bench", "train-step", "--model", "lenet-recipe", "--batch-size", "8", "--steps", "2", "--json"]);
+    assert_eq!(v["model"], "lenet-recipe", "{v}");
+    assert!(positive(&v["images_per_sec"]), "{v}");
 }
 
 #[test]
 fn bad_bench_arguments_are_clear_errors() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (&["bench", "train-step", "--model", "vgg"], "bench: unknown model 'vgg' (expected lenet or lenet-recipe)"),
         (&["bench", "conv", "--shape", "vgg16"], "bench conv: unknown shape 'vgg16'; known: alexnet-conv1"),
         (&["bench", "conv", "--shape", "mnist", "--reps", "0"], "bench conv: --reps must be at least 1"),
         (&["bench", "conv", "--passes", "backward"], "bench conv: unknown pass 'backward'"),

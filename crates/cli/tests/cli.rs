@@ -72,6 +72,9 @@ fn train_evaluate_predict_round_trip_on_the_shipped_digits() {
         data.to_str().unwrap(),
         "--epochs",
         "1",
+        // 250 steps: enough for batch norm's moving statistics (momentum 0.99) to settle.
+        "--batch-size",
+        "16",
         "--verbose",
         "0",
         "--out",

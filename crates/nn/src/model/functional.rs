@@ -92,12 +92,18 @@ impl Functional {
     }
 
     /// Adds a layer without calling it; unnamed layers get Keras's default name.
-    pub fn add(&mut self, mut layer: impl Layer + 'static) -> LayerId {
+    pub fn add(&mut self, layer: impl Layer + 'static) -> LayerId {
+        self.add_boxed(Box::new(layer))
+    }
+
+    /// Adds an already boxed layer (a layer made at run time, e.g. from a Keras
+    /// config, or a built [`Model`] used as a layer).
+    pub fn add_boxed(&mut self, mut layer: Box<dyn Layer>) -> LayerId {
         if layer.name().is_empty() {
             let name = self.unique_name(&snake_case(layer.class_name()));
             layer.set_name(&name);
         }
-        self.layers.push(Box::new(layer));
+        self.layers.push(layer);
         self.first_call.push(None);
         self.calls.push(0);
         LayerId(self.layers.len() - 1)

@@ -3,6 +3,7 @@
 //! [`Model`], which runs the graph, owns the layers, and prints Keras's `summary()`.
 
 mod functional;
+mod nested;
 mod sequential;
 mod summary;
 
