@@ -26,6 +26,11 @@ pub fn run(args: &ExportArgs) -> CliResult<()> {
         crate::train::load_model(&args.model)?
     };
     fovea_keras::save(&model, &args.output)?;
-    println!("wrote {} ({} layers, {} parameters)", args.output.display(), model.layers().count(), model.count_params());
+    println!(
+        "wrote {} ({} layers, {} parameters)",
+        args.output.display(),
+        model.layers().count(),
+        model.count_params()
+    );
     Ok(())
 }

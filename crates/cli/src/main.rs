@@ -5,6 +5,7 @@ mod bench_conv;
 mod bench_model;
 mod bench_timing;
 mod demo;
+mod export;
 mod keras;
 mod summary;
 mod train;
@@ -41,6 +42,9 @@ enum Command {
     Predict(train::PredictArgs),
     /// Throughput benchmarks: `bench conv`, `bench model`, `bench train-step` (`--json` for scripts).
     Bench(bench::BenchArgs),
+    /// Write a Keras model or a model saved by `fovea train` as a Keras 3 .keras archive:
+    /// `export MODEL -o OUT.keras`.
+    Export(export::ExportArgs),
     /// Print the engine's configuration (threads, version).
     Info,
 }
@@ -70,6 +74,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Bench(args) => bench::run(&args),
         Command::Evaluate(args) => train::evaluate(&args),
         Command::Predict(args) => train::predict(&args),
+        Command::Export(args) => export::run(&args),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());

@@ -142,7 +142,7 @@ fn architecture(config: &LeNetConfig) -> String {
 }
 
 /// Rebuilds the network a checkpoint describes and loads its weights.
-fn load_model(path: &Path) -> CliResult<Model> {
+pub(crate) fn load_model(path: &Path) -> CliResult<Model> {
     let ckpt = load_checkpoint(path)?;
     let arch: serde_json::Value = serde_json::from_str(&ckpt.architecture)
         .map_err(|e| format!("{}: the architecture is not JSON: {e}", path.display()))?;

@@ -8,7 +8,11 @@ use fovea_nn::CallContext;
 
 fn fovea(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_fovea")).args(args).env_remove("FOVEA_NUM_THREADS").output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn predict(model: &fovea_nn::Model, x: &Tensor) -> Vec<f32> {
@@ -38,12 +42,21 @@ fn export_keras_model_and_trained_lenet() {
     let data = root.join("data/mnist_5k.csv.gz");
     let run = dir.join("run");
     let (ok, _, err) = fovea(&[
-        "train", "lenet", "--data", data.to_str().unwrap(), "--epochs", "1", "--verbose", "0", "--out",
+        "train",
+        "lenet",
+        "--data",
+        data.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--verbose",
+        "0",
+        "--out",
         run.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     let lenet = dir.join("lenet.keras");
-    let (ok, _, err) = fovea(&["export", run.join("model.safetensors").to_str().unwrap(), "-o", lenet.to_str().unwrap()]);
+    let (ok, _, err) =
+        fovea(&["export", run.join("model.safetensors").to_str().unwrap(), "-o", lenet.to_str().unwrap()]);
     assert!(ok, "{err}");
     let exported = fovea_keras::load(&lenet).unwrap();
     assert_eq!(exported.input_specs()[0].to_string(), "(None, 28, 28, 1)");

@@ -38,7 +38,8 @@ fn predict_matches_keras_on_corpus_models() {
         assert_eq!((e.inputs.len(), e.outputs.len()), (1, 1), "{name}");
         let out = dir.join(format!("{name}.npy"));
         let input = models_dir().join(&e.inputs[0].file);
-        let (ok, err) = fovea(&["predict", e.path().to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let (ok, err) =
+            fovea(&["predict", e.path().to_str().unwrap(), input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
         if !ok {
             failures.push(format!("{name}: fovea predict failed: {err}"));
             continue;

@@ -147,9 +147,13 @@ fn keras2_wiring_and_nested_models_build() {
 }
 
 #[test]
-fn keras2_hard_sigmoid_is_refused() {
+fn keras2_hard_sigmoid_is_the_legacy_one() {
+    // Keras 2's hard_sigmoid is clip(0.2 * x + 0.5, 0, 1), not Keras 3's relu6(x + 3) / 6.
     let json = KERAS2.replace(r#""activation": "linear""#, r#""activation": "hard_sigmoid""#);
-    assert!(err(&json).contains("clip(0.2 * x + 0.5"));
+    let m = model_from_json(&json).unwrap();
+    let inner = m.layer("inner").unwrap().as_any().downcast_ref::<fovea_nn::Model>().unwrap();
+    let dense = inner.layer("dense").unwrap().as_any().downcast_ref::<fovea_nn::layers::Dense>().unwrap();
+    assert_eq!(dense.config().activation, fovea_nn::Activation::HardSigmoidLegacy);
 }
 
 #[test]

@@ -23,4 +23,6 @@ pub mod weights;
 pub use load::model_from_json;
 mod load_files;
 pub use load_files::{load, load_h5_bytes, load_keras_bytes, load_with_warnings, Loaded};
+pub mod export;
 pub mod hdf5;
+pub use export::save;

@@ -74,12 +74,8 @@ pub fn activation_name(args: &Args, key: &str, name: &str) -> Result<Activation>
         "relu6" => Activation::Relu6,
         "sigmoid" => Activation::Sigmoid,
         "hard_sigmoid" if args.dialect() == Dialect::Keras3 => Activation::HardSigmoid,
-        "hard_sigmoid" => {
-            return Err(args.unsupported(format!(
-                "{key}='hard_sigmoid' in a Keras 2 model is clip(0.2 * x + 0.5, 0, 1), which fovea does not implement \
-                 (Keras 3's is relu6(x + 3) / 6)"
-            )))
-        }
+        // Keras 2 (and TensorFlow before 2.16): clip(0.2 * x + 0.5, 0, 1).
+        "hard_sigmoid" => Activation::HardSigmoidLegacy,
         "tanh" => Activation::Tanh,
         "softmax" => Activation::Softmax,
         "log_softmax" => Activation::LogSoftmax,
@@ -249,4 +245,162 @@ pub fn data_format(args: &Args) -> Result<DataFormat> {
         Some("channels_first") => Ok(DataFormat::ChannelsFirst),
         Some(f) => Err(args.err(format!("unknown data_format '{f}' (expected channels_last or channels_first)"))),
     }
+}
+
+// ---- The inverse direction, for export: fovea options as Keras 3 config values.
+
+/// `activation` as Keras 3 writes it: the function's name. `Err` names an activation
+/// whose parameters no Keras activation string carries (`elu` with alpha != 1,
+/// `leaky_relu` with a slope other than 0.2, approximate `gelu`).
+pub fn activation_to_keras(a: &Activation) -> std::result::Result<Value, String> {
+    match *a {
+        Activation::Elu { alpha } if alpha != 1.0 => return Err(format!("elu with alpha={alpha}")),
+        Activation::LeakyRelu { negative_slope } if negative_slope != 0.2 => {
+            return Err(format!("leaky_relu with negative_slope={negative_slope}"))
+        }
+        Activation::Gelu { approximate: true } => return Err("gelu with approximate=true".to_string()),
+        Activation::HardSigmoidLegacy => {
+            return Err("Keras 2's hard_sigmoid (clip(0.2 * x + 0.5, 0, 1); Keras 3's has slope 1/6)".to_string())
+        }
+        _ => {}
+    }
+    Ok(Value::String(
+        match a {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
+            Activation::Sigmoid => "sigmoid",
+            Activation::HardSigmoid => "hard_sigmoid",
+            Activation::HardSigmoidLegacy => "hard_sigmoid", // refused above
+            Activation::Tanh => "tanh",
+            Activation::Softmax => "softmax",
+            Activation::LogSoftmax => "log_softmax",
+            Activation::Elu { .. } => "elu",
+            Activation::Selu => "selu",
+            Activation::Gelu { .. } => "gelu",
+            Activation::Softplus => "softplus",
+            Activation::Softsign => "softsign",
+            Activation::Silu => "silu",
+            Activation::Exponential => "exponential",
+            Activation::LeakyRelu { .. } => "leaky_relu",
+        }
+        .to_string(),
+    ))
+}
+
+fn keras_object(module: &str, class: &str, config: Value) -> Value {
+    serde_json::json!({"module": module, "class_name": class, "config": config, "registered_name": null})
+}
+
+/// An initializer as Keras 3's serialized object.
+pub fn initializer_to_keras(i: &Initializer) -> Value {
+    use serde_json::json;
+    let m = "keras.initializers";
+    let vs = |scale: f32, mode: FanMode, distribution: Distribution| {
+        let named = match (mode, distribution) {
+            (FanMode::FanAvg, Distribution::Uniform) if scale == 1.0 => Some("GlorotUniform"),
+            (FanMode::FanAvg, Distribution::TruncatedNormal) if scale == 1.0 => Some("GlorotNormal"),
+            (FanMode::FanIn, Distribution::Uniform) if scale == 2.0 => Some("HeUniform"),
+            (FanMode::FanIn, Distribution::TruncatedNormal) if scale == 2.0 => Some("HeNormal"),
+            (FanMode::FanIn, Distribution::Uniform) if scale == 1.0 => Some("LecunUniform"),
+            (FanMode::FanIn, Distribution::TruncatedNormal) if scale == 1.0 => Some("LecunNormal"),
+            _ => None,
+        };
+        match named {
+            Some(class) => keras_object(m, class, json!({"seed": null})),
+            None => keras_object(
+                m,
+                "VarianceScaling",
+                json!({
+                    "scale": scale,
+                    "mode": match mode { FanMode::FanIn => "fan_in", FanMode::FanOut => "fan_out", FanMode::FanAvg => "fan_avg" },
+                    "distribution": match distribution {
+                        Distribution::TruncatedNormal => "truncated_normal",
+                        Distribution::UntruncatedNormal => "untruncated_normal",
+                        Distribution::Uniform => "uniform",
+                    },
+                    "seed": null,
+                }),
+            ),
+        }
+    };
+    match *i {
+        Initializer::Zeros => keras_object(m, "Zeros", json!({})),
+        Initializer::Ones => keras_object(m, "Ones", json!({})),
+        Initializer::Constant { value } => keras_object(m, "Constant", json!({"value": value})),
+        Initializer::RandomNormal { mean, stddev } => {
+            keras_object(m, "RandomNormal", json!({"mean": mean, "stddev": stddev, "seed": null}))
+        }
+        Initializer::RandomUniform { minval, maxval } => {
+            keras_object(m, "RandomUniform", json!({"minval": minval, "maxval": maxval, "seed": null}))
+        }
+        Initializer::TruncatedNormal { mean, stddev } => {
+            keras_object(m, "TruncatedNormal", json!({"mean": mean, "stddev": stddev, "seed": null}))
+        }
+        Initializer::VarianceScaling { scale, mode, distribution } => vs(scale, mode, distribution),
+        Initializer::Orthogonal { gain } => keras_object(m, "Orthogonal", json!({"gain": gain, "seed": null})),
+        Initializer::Identity { gain } => keras_object(m, "Identity", json!({"gain": gain})),
+    }
+}
+
+/// A regularizer as Keras 3's serialized object (`null` for none).
+pub fn regularizer_to_keras(r: &Option<Regularizer>) -> Value {
+    use serde_json::json;
+    let m = "keras.regularizers";
+    match r {
+        None => Value::Null,
+        Some(r) if r.l2 == 0.0 => keras_object(m, "L1", json!({"l1": r.l1})),
+        Some(r) if r.l1 == 0.0 => keras_object(m, "L2", json!({"l2": r.l2})),
+        Some(r) => keras_object(m, "L1L2", json!({"l1": r.l1, "l2": r.l2})),
+    }
+}
+
+/// A constraint as Keras 3's serialized object (`null` for none).
+pub fn constraint_to_keras(c: &Option<Constraint>) -> Value {
+    use serde_json::json;
+    let m = "keras.constraints";
+    match c {
+        None => Value::Null,
+        Some(Constraint::MaxNorm { max_value, axis }) => {
+            keras_object(m, "MaxNorm", json!({"max_value": max_value, "axis": axis_value(axis)}))
+        }
+        Some(Constraint::MinMaxNorm { min_value, max_value, rate, axis }) => keras_object(
+            m,
+            "MinMaxNorm",
+            json!({"min_value": min_value, "max_value": max_value, "rate": rate, "axis": axis_value(axis)}),
+        ),
+        Some(Constraint::NonNeg) => keras_object(m, "NonNeg", json!({})),
+        Some(Constraint::UnitNorm { axis }) => keras_object(m, "UnitNorm", json!({"axis": axis_value(axis)})),
+    }
+}
+
+/// One axis as a number (Keras's default form), several as a list.
+fn axis_value(axis: &[isize]) -> Value {
+    match axis {
+        [a] => serde_json::json!(a),
+        many => serde_json::json!(many),
+    }
+}
+
+/// `padding` as Keras's string.
+pub fn padding_to_keras(p: Padding) -> Value {
+    Value::String(
+        match p {
+            Padding::Valid => "valid",
+            Padding::Same => "same",
+            Padding::Causal => "causal",
+        }
+        .to_string(),
+    )
+}
+
+/// `data_format` as Keras's string.
+pub fn data_format_to_keras(f: DataFormat) -> Value {
+    Value::String(
+        match f {
+            DataFormat::ChannelsLast => "channels_last",
+            DataFormat::ChannelsFirst => "channels_first",
+        }
+        .to_string(),
+    )
 }

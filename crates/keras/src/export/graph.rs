@@ -42,12 +42,8 @@ pub(crate) fn operations(model: &Model) -> Vec<Op> {
     for c in &calls {
         nodes.push((n_in + c.layer, c.inputs.iter().map(node_of).collect()));
     }
-    let g = OrderGraph {
-        n_ops: n_in + n_layers,
-        nodes,
-        outputs: model.output_refs().iter().map(node_of).collect(),
-        inputs: (0..n_in).collect(),
-    };
+    let g =
+        OrderGraph { nodes, outputs: model.output_refs().iter().map(node_of).collect(), inputs: (0..n_in).collect() };
     keras_operation_order(&g).into_iter().map(|o| if o < n_in { Op::Input(o) } else { Op::Layer(o - n_in) }).collect()
 }
 
@@ -187,7 +183,8 @@ pub(crate) fn model_config(model: &Model) -> Result<Value> {
             }
         }
     }
-    let refs = |ts: Vec<Value>| if ts.len() == 1 { ts.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(ts) };
+    let refs =
+        |ts: Vec<Value>| if ts.len() == 1 { ts.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(ts) };
     let input_layers: Vec<Value> = (0..shapes.inputs.len()).map(|i| json!([input_name(model, i), 0, 0])).collect();
     let output_layers: Vec<Value> = model.output_refs().iter().map(|t| json!(name_of(t))).collect();
     Ok(json!({
@@ -200,8 +197,5 @@ pub(crate) fn model_config(model: &Model) -> Result<Value> {
 
 /// Layers whose call takes a list even of one tensor.
 fn is_list_input(layer: &dyn Layer) -> bool {
-    matches!(
-        layer.class_name(),
-        "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum" | "Concatenate"
-    )
+    matches!(layer.class_name(), "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum" | "Concatenate")
 }

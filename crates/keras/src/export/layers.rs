@@ -3,11 +3,11 @@
 //! parsing tables in `config::objects`.
 
 use fovea_nn::layers::{
-    ActivationLayer, Add, AveragePooling1D, AveragePooling2D, Average, BatchNormalization, Concatenate, Conv1D,
-    Conv2D, Cropping2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D,
-    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalPoolingConfig, Gru, LayerNormalization, LeakyReLU, Lstm,
-    MaxPooling1D, MaxPooling2D, Maximum, Minimum, Multiply, Permute, Pooling1DConfig, Pooling2DConfig, ReLU,
-    Reshape, SimpleRnn, Softmax, Subtract, ZeroPadding2D,
+    ActivationLayer, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Concatenate, Conv1D, Conv2D,
+    Cropping2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, GlobalPoolingConfig, Gru, LayerNormalization, LeakyReLU, Lstm, MaxPooling1D, MaxPooling2D,
+    Maximum, Minimum, Multiply, Permute, Pooling1DConfig, Pooling2DConfig, ReLU, Reshape, SimpleRnn, Softmax, Subtract,
+    ZeroPadding2D,
 };
 use fovea_nn::{Activation, Layer};
 use serde_json::{json, Map, Value};

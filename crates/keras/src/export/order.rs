@@ -15,12 +15,10 @@
 
 use std::collections::HashMap;
 
-/// A graph for ordering: operations `0..n_ops`, and nodes (calls) with the operation
+/// A graph for ordering: operations (numbered from 0), and nodes (calls) with the operation
 /// they call and the nodes whose outputs they read.
 #[derive(Clone, Debug, Default)]
 pub struct OrderGraph {
-    /// Number of operations (input layers and layers).
-    pub n_ops: usize,
     /// For each node: its operation and its parent nodes in argument order (a merge's
     /// inputs left to right; an input layer's node has none).
     pub nodes: Vec<(usize, Vec<usize>)>,
@@ -30,7 +28,7 @@ pub struct OrderGraph {
     pub inputs: Vec<usize>,
 }
 
-/// Keras's operation order (indices into `0..n_ops`); operations the outputs do not
+/// Keras's operation order (operation numbers); operations the outputs do not
 /// reach are left out, except unused inputs.
 pub fn keras_operation_order(g: &OrderGraph) -> Vec<usize> {
     let mut finished = vec![false; g.nodes.len()];
@@ -117,7 +115,6 @@ mod tests {
     #[test]
     fn second_input_comes_first_when_it_is_deeper() {
         let g = OrderGraph {
-            n_ops: 5,
             nodes: vec![(0, vec![]), (1, vec![]), (2, vec![1]), (3, vec![0, 2]), (4, vec![3])],
             outputs: vec![4],
             inputs: vec![0, 1],
@@ -131,7 +128,6 @@ mod tests {
         // ops: 0 = input x, 1 = shared dense, 2 = relu, 3 = unused input.
         // nodes: 0 = x, 1 = dense(x), 2 = relu(dense), 3 = dense(relu), 4 = input 3.
         let g = OrderGraph {
-            n_ops: 4,
             nodes: vec![(0, vec![]), (1, vec![0]), (2, vec![1]), (1, vec![2]), (3, vec![])],
             outputs: vec![3],
             inputs: vec![0, 4],
@@ -143,12 +139,8 @@ mod tests {
     #[test]
     fn ties_follow_the_depth_first_visit_from_the_outputs() {
         // ops: 0 = x, 1 = a(x), 2 = b(x); outputs [b, a].
-        let g = OrderGraph {
-            n_ops: 3,
-            nodes: vec![(0, vec![]), (1, vec![0]), (2, vec![0])],
-            outputs: vec![2, 1],
-            inputs: vec![0],
-        };
+        let g =
+            OrderGraph { nodes: vec![(0, vec![]), (1, vec![0]), (2, vec![0])], outputs: vec![2, 1], inputs: vec![0] };
         assert_eq!(keras_operation_order(&g), vec![0, 2, 1]);
     }
 }

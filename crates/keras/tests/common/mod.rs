@@ -57,7 +57,8 @@ fn arrays(v: &Value, key: &str) -> Vec<Array> {
 /// The manifest's entries (features from features.json); `FOVEA_KERAS_MODELS=substring`
 /// keeps only matching names.
 pub fn manifest() -> Vec<Entry> {
-    let read = |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(models_dir().join(f)).unwrap()).unwrap() };
+    let read =
+        |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(models_dir().join(f)).unwrap()).unwrap() };
     let v = read("manifest.json");
     let features = read("features.json");
     let filter = std::env::var("FOVEA_KERAS_MODELS").unwrap_or_default();
@@ -92,13 +93,16 @@ pub fn read_npy(path: &Path) -> Tensor {
     let descr = header.split("'descr':").nth(1).unwrap().split('\'').nth(1).unwrap();
     assert!(header.contains("'fortran_order': False"), "{}: Fortran order", path.display());
     let shape_txt = header.split("'shape': (").nth(1).unwrap().split(')').next().unwrap();
-    let shape: Vec<usize> = shape_txt.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    let shape: Vec<usize> =
+        shape_txt.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
     let n: usize = shape.iter().product();
     let chunks = |w: usize| data[..n * w].chunks_exact(w);
     match descr {
         "<f4" => Tensor::from_vec(chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(), shape),
         "<f8" => Tensor::from_vec(chunks(8).map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32).collect(), shape),
-        "<i4" => Tensor::from_vec_i64(chunks(4).map(|c| i32::from_le_bytes(c.try_into().unwrap()) as i64).collect(), shape),
+        "<i4" => {
+            Tensor::from_vec_i64(chunks(4).map(|c| i32::from_le_bytes(c.try_into().unwrap()) as i64).collect(), shape)
+        }
         "<i8" => Tensor::from_vec_i64(chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect(), shape),
         other => panic!("{}: dtype {other} not handled by the test reader", path.display()),
     }
@@ -112,8 +116,7 @@ pub fn inputs_for(model: &Model, entry: &Entry) -> Result<Vec<Tensor>, String> {
     if names.len() != entry.inputs.len() {
         return Err(format!("the model has {} inputs {names:?}, Keras had {}", names.len(), entry.inputs.len()));
     }
-    let by_name: Option<Vec<&Array>> =
-        names.iter().map(|n| entry.inputs.iter().find(|a| a.name == *n)).collect();
+    let by_name: Option<Vec<&Array>> = names.iter().map(|n| entry.inputs.iter().find(|a| a.name == *n)).collect();
     let order = by_name.unwrap_or_else(|| entry.inputs.iter().collect());
     Ok(order.iter().map(|a| read_npy(&models_dir().join(&a.file))).collect())
 }
@@ -170,7 +173,10 @@ pub fn catching<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         Ok(r) => r,
         Err(p) => Err(format!(
             "panicked: {}",
-            p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
         )),
     }
 }
