@@ -56,12 +56,14 @@ fn shape_json(s: &ShapeSpec) -> Value {
     json!(s.0)
 }
 
+/// One layer call's shapes: `(layer, call)`, its input specs, its output specs.
+type CallShapes = ((usize, usize), Vec<ShapeSpec>, Vec<ShapeSpec>);
+
 /// The output specs of every layer call, from the input specs (what Keras records as
 /// each tensor's `shape` and each layer's `build_config`).
 struct Shapes {
     inputs: Vec<ShapeSpec>,
-    /// `(layer, call) -> (input specs, output specs)`.
-    calls: Vec<((usize, usize), Vec<ShapeSpec>, Vec<ShapeSpec>)>,
+    calls: Vec<CallShapes>,
 }
 
 impl Shapes {

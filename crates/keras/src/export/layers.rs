@@ -23,7 +23,7 @@ pub(crate) fn dtype_policy() -> Value {
     json!({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})
 }
 
-fn downcast<'a, T: 'static>(layer: &'a dyn Layer) -> Result<&'a T> {
+fn downcast<T: 'static>(layer: &dyn Layer) -> Result<&T> {
     layer.as_any().downcast_ref::<T>().ok_or_else(|| {
         Error::unsupported(
             format!("layer '{}' ({})", layer.name(), layer.class_name()),
