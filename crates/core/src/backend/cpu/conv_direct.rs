@@ -230,14 +230,14 @@ pub(crate) fn forward_packed(x: &[f32], packed: &Packed, p: &Conv2dParams, out: 
     let out_row = p.w_out * p.c_out;
     let tile_rows = conv_tile::max_rows(packed.width);
     for_each_unit(x, p, p.c_in, out, out_row, |u, rows, part| {
-        for oh in u.oh0..u.oh1 {
-            let a_row = (oh - u.oh0) * p.stride_h * wp * p.c_in;
-            let y_row = &mut part[(oh - u.oh0) * out_row..][..out_row];
-            for g in 0..p.groups {
-                for blk in 0..packed.blocks {
-                    let c0 = g * cog + blk * packed.width;
-                    let cols = packed.width.min(cog - blk * packed.width);
-                    let panel = packed.panel(g, blk);
+        for g in 0..p.groups {
+            for blk in 0..packed.blocks {
+                let c0 = g * cog + blk * packed.width;
+                let cols = packed.width.min(cog - blk * packed.width);
+                let panel = packed.panel(g, blk);
+                for oh in u.oh0..u.oh1 {
+                    let a_row = (oh - u.oh0) * p.stride_h * wp * p.c_in;
+                    let y_row = &mut part[(oh - u.oh0) * out_row..][..out_row];
                     for (ow0, n) in column_tiles(p.w_out, tile_rows) {
                         let a = &rows[a_row + ow0 * p.stride_w * p.c_in + g * cig..];
                         let y = &mut y_row[ow0 * p.c_out + c0..];

@@ -135,7 +135,17 @@ fn conv_speed() {
 fn tile_speed() {
     use super::conv_tile::{tile, Geom, Seg};
     // One 14x32 register tile over K = 256 with A and B in L1/L2: the kernel's ceiling.
-    for (rows, cols, k) in [(14, 32, 256), (12, 32, 256), (10, 32, 256), (24, 16, 256), (20, 16, 256), (16, 16, 256), (14, 16, 256), (12, 16, 256), (14, 32, 32)] {
+    for (rows, cols, k) in [
+        (14, 32, 256),
+        (12, 32, 256),
+        (10, 32, 256),
+        (24, 16, 256),
+        (20, 16, 256),
+        (16, 16, 256),
+        (14, 16, 256),
+        (12, 16, 256),
+        (14, 32, 32),
+    ] {
         let a = data(rows * k, 1);
         let b = data(k * 32, 2);
         let mut c = vec![0.0f32; rows * 32];
@@ -153,4 +163,81 @@ fn tile_speed() {
         let gf = 2.0 * (rows * cols * k * iters) as f64 / best / 1e9;
         println!("tile {rows}x{cols} k={k}: {gf:.1} GF/s on one thread");
     }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_memory_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // A 14x32 tile whose B panel (k x 32) lives in L1, L2 or L3, and whose A rows are
+    // NHWC pixels (c = 96 channels apart), as in the direct conv.
+    for k in [128usize, 480, 2400, 9600] {
+        let c = 96;
+        let a = data(14 * c + k, 1);
+        let b = data(k * 32, 2);
+        let mut out = vec![0.0f32; 14 * 32];
+        let g = Geom { a_rs: c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+        let segs = [Seg { a: 0, b: 0, len: k }];
+        let iters = 400_000_000 / (14 * 32 * k);
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = Instant::now();
+            for _ in 0..iters {
+                tile(14, 32, &a, &b, &segs, &g, &mut out, true);
+            }
+            best = best.min(s.elapsed().as_secs_f64());
+        }
+        let gf = 2.0 * (14 * 32 * k * iters) as f64 / best / 1e9;
+        println!("tile 14x32, B panel {} KiB: {gf:.1} GF/s on one thread", k * 32 * 4 / 1024);
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn direct_speed() {
+    // The direct kernel alone on each shape, output buffer reused (no page faults).
+    let filter = std::env::var("CONV_SPEED").unwrap_or_default();
+    for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
+        if !filter.split(',').any(|f| name.contains(f)) {
+            continue;
+        }
+        let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
+        let x = data(n * h * w * ci, 1);
+        let wt = data(k * k * ci * co, 2);
+        let mut out = vec![0.0; n * p.h_out * p.w_out * co];
+        let (t, _) = pair(9, || super::conv_direct::forward(&x, &wt, &p, &mut out), || {});
+        let gflop = 2.0 * (n * p.h_out * p.w_out * co * k * k * ci) as f64 / 1e9;
+        println!("{name:8} direct {t:8.3} ms  {:6.1} GF/s", gflop / t * 1e3);
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_alex2_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // Four output rows of AlexNet conv2 (27 pixels: tiles of 14 and 13) on one 32-channel
+    // panel: a padded 31-wide, 96-channel image, 5 kernel rows of 5 x 96 contiguous taps,
+    // B panel 2400 x 32 (300 KiB). Use CONV_CPU=1 on a busy machine.
+    let (c, wp, kw, kh, rows) = (96, 31, 5, 5, 4);
+    let a = data((kh + rows) * wp * c, 1);
+    let b = data(kh * kw * c * 32, 2);
+    let mut out = vec![0.0f32; rows * 27 * 32];
+    let g = Geom { a_rs: c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+    let segs: Vec<Seg> = (0..kh).map(|i| Seg { a: i * wp * c, b: i * kw * c * 32, len: kw * c }).collect();
+    let iters = 300;
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let s = now_ms();
+        for _ in 0..iters {
+            for r in 0..rows {
+                for (ow0, n) in [(0, 14), (14, 13)] {
+                    let a = &a[(r * wp + ow0) * c..];
+                    tile(n, 32, a, &b, &segs, &g, &mut out[(r * 27 + ow0) * 32..], false);
+                }
+            }
+        }
+        best = best.min(now_ms() - s);
+    }
+    let gf = 2.0 * (rows * 27 * 32 * kh * kw * c * iters) as f64 / best / 1e6;
+    println!("tile alex2: {gf:.1} GF/s on one thread");
 }

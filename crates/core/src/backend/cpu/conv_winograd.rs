@@ -1,13 +1,14 @@
-//! 3x3 stride-1 convolution by Winograd F(4x4, 3x3): each 4x4 block of outputs costs 36
-//! multiplies per (input, output) channel pair instead of 144.
+//! Stride-1 convolution by Winograd's minimal filtering on 6x6 tiles: F(4x4, 3x3) for
+//! 3x3 kernels (36 multiplies per (input, output) channel pair for 16 outputs instead of
+//! 144) and F(2x2, 5x5) for 5x5 kernels (36 for 4 outputs instead of 100).
 //!
-//! The output is cut into 4x4 tiles; tile `t` reads the 6x6 input patch at `4 * t` (in
-//! padded coordinates). Then, with `xi` one of the 36 transform points,
+//! The output is cut into `m x m` tiles (`m` = 4 or 2); tile `t` reads the 6x6 input
+//! patch at `m * t` (in padded coordinates). Then, with `xi` one of the 36 points,
 //! - `U[xi] = G g G^T` per `(c_in, c_out)` pair: the kernel, once per call;
 //! - `V[xi][t] = B^T d_t B` per input channel: the input tiles;
 //! - `M[xi] = V[xi] @ U[xi]`: 36 independent `[tiles, c_in] x [c_in, c_out]` products,
 //!   run on the same register tiles as the direct conv;
-//! - `y_t = A^T M[.][t] A`: the 4x4 outputs (cropped at the image edge).
+//! - `y_t = A^T M[.][t] A`: the `m x m` outputs (cropped at the image edge).
 //!
 //! Layouts keep each transform's 36 results contiguous: `V` is `[t][c_in / 16][xi][16]`
 //! and `M` is `[t][c_out / 16][xi][16]`, so a transform streams one 2.3 KiB block per
@@ -32,16 +33,16 @@ use super::scratch;
 use crate::backend::params::Conv2dParams;
 use crate::threads;
 
-/// Outputs per tile side, and input points per tile side.
-pub(super) const OUT: usize = 4;
+/// Input points per tile side.
 const IN: usize = 6;
 /// Floats of one transformed 16-channel piece of a tile: `[xi][16]`.
 pub(super) const PIECE: usize = POINTS * LANES;
 
-/// Whether Winograd applies: 3x3, stride 1, no dilation, one group, AVX-512.
+/// Whether Winograd applies: a 3x3 or 5x5 kernel, stride 1, no dilation, one group,
+/// AVX-512.
 pub(crate) fn applies(p: &Conv2dParams) -> bool {
-    p.kh == 3
-        && p.kw == 3
+    p.kh == p.kw
+        && (p.kh == 3 || p.kh == 5)
         && (p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.groups) == (1, 1, 1, 1, 1)
         && conv_tile::available()
 }
@@ -51,13 +52,16 @@ pub(crate) fn forward(xs: &[f32], w: &[f32], p: &Conv2dParams, out: &mut [f32]) 
     if out.is_empty() {
         return;
     }
-    let g = TileGrid { th: p.h_out.div_ceil(OUT), tw: p.w_out.div_ceil(OUT), h_out: p.h_out };
+    let m = IN + 1 - p.kh;
+    let g = TileGrid { m, th: p.h_out.div_ceil(m), tw: p.w_out.div_ceil(m), h_out: p.h_out };
     fused::forward(xs, w, p, g, out);
 }
 
-/// How the transformed kernel is cut: panels of `width` output channels.
+/// How the transformed kernel is cut: panels of `width` output channels; `r` taps per
+/// side.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct KernelGeom {
+    pub r: usize,
     pub c_in: usize,
     pub c_out: usize,
     pub width: usize,
@@ -65,9 +69,9 @@ pub(super) struct KernelGeom {
 }
 
 impl KernelGeom {
-    pub(super) fn new(c_in: usize, c_out: usize) -> KernelGeom {
+    pub(super) fn new(r: usize, c_in: usize, c_out: usize) -> KernelGeom {
         let width = if c_out <= LANES { LANES } else { MAX_COLS };
-        KernelGeom { c_in, c_out, width, blocks: c_out.div_ceil(width) }
+        KernelGeom { r, c_in, c_out, width, blocks: c_out.div_ceil(width) }
     }
 
     /// Floats of one panel's `U`: `[xi][c_in][width]`.
@@ -89,8 +93,8 @@ pub(super) fn transform_panel(w: &[f32], k: KernelGeom, blk: usize, dst: &mut [f
     for ci in 0..c_in {
         for v in (0..cols).step_by(LANES) {
             let co = blk * k.width + v;
-            let g = Grid { offset: ci * c_out + co, row_stride: 3 * c_in * c_out, col_stride: c_in * c_out };
-            xform::kernel(w, g, LANES.min(cols - v), dst, ci * k.width + v, c_in * k.width);
+            let g = Grid { offset: ci * c_out + co, row_stride: k.r * c_in * c_out, col_stride: c_in * c_out };
+            xform::kernel(w, g, k.r, LANES.min(cols - v), dst, ci * k.width + v, c_in * k.width);
         }
     }
 }
@@ -108,10 +112,11 @@ pub(super) fn transform_kernel(w: &[f32], k: KernelGeom) -> Vec<f32> {
     data
 }
 
-/// The tile grid of a conv: `th x tw` tiles per image; "tile row" `r` of the batch is
-/// tile row `r % th` of image `r / th`.
+/// The tile grid of a conv: `th x tw` tiles of `m x m` outputs per image; "tile row"
+/// `r` of the batch is tile row `r % th` of image `r / th`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct TileGrid {
+    pub m: usize,
     pub th: usize,
     pub tw: usize,
     pub h_out: usize,
@@ -122,13 +127,13 @@ impl TileGrid {
     /// batch tile row `r`.
     pub(super) fn out_row(&self, r: usize) -> usize {
         let (b, ty) = (r / self.th, r % self.th);
-        b * self.h_out + ty * OUT
+        b * self.h_out + ty * self.m
     }
 
     /// One past the last output row of batch tile rows `..r1`.
     pub(super) fn out_end(&self, r1: usize) -> usize {
         let (b, ty) = ((r1 - 1) / self.th, (r1 - 1) % self.th);
-        b * self.h_out + ((ty + 1) * OUT).min(self.h_out)
+        b * self.h_out + ((ty + 1) * self.m).min(self.h_out)
     }
 }
 
@@ -137,19 +142,19 @@ impl TileGrid {
 pub(super) fn input_tiles(xs: &[f32], p: &Conv2dParams, g: TileGrid, r0: usize, r1: usize, v: &mut [f32]) {
     let c_in = p.c_in;
     let pieces = c_in.div_ceil(LANES);
-    // A tile row reads 6 padded input rows and columns 0 .. tw*4 + 2 (padded coordinates).
-    let width = g.tw * OUT + IN - OUT;
+    // A tile row reads 6 padded input rows and columns 0 .. tw*m + 6 - m (padded coordinates).
+    let width = g.tw * g.m + IN - g.m;
     let pad = PadGeom { h: p.h, w: p.w, c: c_in, top: p.pad_top, left: p.pad_left, width };
     let in_img = p.h * p.w * c_in;
     scratch::with(&scratch::PADDED, IN * width * c_in, |rows| {
         for r in r0..r1 {
             let (b, ty) = (r / g.th, r % g.th);
-            pad_rows(&xs[b * in_img..][..in_img], &pad, ty * OUT, ty * OUT + IN, rows);
+            pad_rows(&xs[b * in_img..][..in_img], &pad, ty * g.m, ty * g.m + IN, rows);
             for tx in 0..g.tw {
                 let t = (r - r0) * g.tw + tx;
                 for q in 0..pieces {
                     let c = q * LANES;
-                    let grid = Grid { offset: tx * OUT * c_in + c, row_stride: width * c_in, col_stride: c_in };
+                    let grid = Grid { offset: tx * g.m * c_in + c, row_stride: width * c_in, col_stride: c_in };
                     xform::input(rows, grid, LANES.min(c_in - c), v, (t * pieces + q) * PIECE, LANES);
                 }
             }
@@ -176,16 +181,16 @@ pub(super) fn output_tiles(
     let base = g.out_row(r0);
     for r in r0..r1 {
         let oy = g.out_row(r) - base;
-        let rows_left = (p.h_out - (r % g.th) * OUT).min(OUT);
+        let rows_left = (p.h_out - (r % g.th) * g.m).min(g.m);
         for tx in 0..g.tw {
             let t = (r - r0) * g.tw + tx;
-            let ox = tx * OUT;
-            let cols_left = (p.w_out - ox).min(OUT);
+            let ox = tx * g.m;
+            let cols_left = (p.w_out - ox).min(g.m);
             for q in 0..pieces {
                 let c = q * LANES;
                 let grid = Grid { offset: (oy * p.w_out + ox) * ch + c0 + c, row_stride: p.w_out * ch, col_stride: ch };
                 let src = (t * stride + q) * PIECE;
-                xform::output(m, src, LANES, LANES.min(cols - c), dst, grid, rows_left, cols_left);
+                xform::output(m, (src, LANES), g.m, LANES.min(cols - c), dst, grid, rows_left, cols_left);
             }
         }
     }
@@ -198,7 +203,7 @@ mod tests {
     #[test]
     fn output_rows_of_tile_rows_stop_at_the_image_edge() {
         // 19 output rows: tile rows 0..5 cover rows 0..4, .., 16..19 of each image.
-        let g = TileGrid { th: 5, tw: 5, h_out: 19 };
+        let g = TileGrid { m: 4, th: 5, tw: 5, h_out: 19 };
         assert_eq!((g.out_row(0), g.out_end(1), g.out_end(5)), (0, 4, 19));
         assert_eq!((g.out_row(5), g.out_row(7), g.out_end(10)), (19, 27, 38));
     }

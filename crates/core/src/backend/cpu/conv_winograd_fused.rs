@@ -67,7 +67,7 @@ fn units(n: usize, g: TileGrid, c_in: usize, width: usize, blocks: usize, thread
 }
 
 pub(super) fn forward(xs: &[f32], w: &[f32], p: &Conv2dParams, g: TileGrid, out: &mut [f32]) {
-    let k = KernelGeom::new(p.c_in, p.c_out);
+    let k = KernelGeom::new(p.kh, p.c_in, p.c_out);
     let list = units(p.n, g, p.c_in, k.width, k.blocks, threads::num_threads());
     // With one unit of rows each panel of U is used by one unit only: transform it there,
     // into L2, instead of writing all of U out and reading it back (batch 1).
@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn batch_one_splits_output_panels_over_the_threads() {
         // A Go board: 5x5 tiles, one unit of rows, so its 6 panels are split in two.
-        let g = TileGrid { th: 5, tw: 5, h_out: 19 };
+        let g = TileGrid { m: 4, th: 5, tw: 5, h_out: 19 };
         let u = units(1, g, 192, 32, 6, 2);
         assert_eq!(u.len(), 2);
         assert_eq!((u[0].blk0, u[0].blk1, u[1].blk0, u[1].blk1), (0, 3, 3, 6));

@@ -1,13 +1,15 @@
-//! The three Winograd F(4x4, 3x3) transforms (Lavin & Gray's matrices), 16 channels at a
-//! time with AVX-512:
-//! - kernel: `U = G g G^T`, a 3x3 tap grid to 6x6
-//! - input:  `V = B^T d B`, a 6x6 input tile to 6x6
-//! - output: `Y = A^T m A`, a 6x6 product tile to the 4x4 outputs
+//! The Winograd transforms on 6x6 tiles, 16 channels at a time with AVX-512, for the
+//! two algorithms that share the interpolation points {0, 1, -1, 2, -2, inf} (Lavin &
+//! Gray): F(4x4, 3x3) and F(2x2, 5x5) (`m` outputs per side, `r` taps, m + r - 1 = 6).
+//! - kernel: `U = G g G^T`, an r x r tap grid to 6x6 (`G` row `p` is
+//!   `[1, p, p^2, ..] / n_p` with `n = 4, -6, -6, 24, 24` for the finite points);
+//! - input:  `V = B^T d B`, a 6x6 input tile to 6x6 (the same `B` for both);
+//! - output: `Y = A^T m A`, a 6x6 product tile to the m x m outputs.
 //!
-//! Each reads its 3x3 / 6x6 grid of 16-lane vectors at `base + row * row_stride + col *
-//! col_stride` and writes point `xi = row * 6 + col` (or `row * 4 + col` for outputs) of
-//! the result at `dst + xi * dst_stride`; `lanes` (1..=16) says how many channels are real.
-//! Bounds are checked by the safe wrappers before the vector code runs.
+//! Each reads its grid of 16-lane vectors at `offset + row * row_stride + col *
+//! col_stride` and writes point `xi = row * 6 + col` of the result at `dst + xi *
+//! dst_stride` (outputs go through a grid); `lanes` (1..=16) says how many channels
+//! are real. The safe wrappers check bounds before the vector code runs.
 
 /// Points of the transformed tile.
 pub(crate) const POINTS: usize = 36;
@@ -33,15 +35,29 @@ fn check(ok: bool, what: &str) {
     assert!(ok && super::conv_tile::available(), "winograd {what} transform reaches outside its buffers");
 }
 
-/// `U = G g G^T` for `lanes` output channels: `g` is the 3x3 taps grid in `src`, `U`'s
-/// point `xi` lands at `dst[dst_offset + xi * dst_stride ..]`.
-pub(crate) fn kernel(src: &[f32], g: Grid, lanes: usize, dst: &mut [f32], dst_offset: usize, dst_stride: usize) {
-    check((1..=16).contains(&lanes) && g.end(3, 3, lanes) <= src.len(), "kernel");
+/// `U = G g G^T` for `lanes` output channels: `g` is the `r x r` taps grid in `src`
+/// (`r` is 3 or 5), `U`'s point `xi` lands at `dst[dst_offset + xi * dst_stride ..]`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn kernel(
+    src: &[f32],
+    g: Grid,
+    r: usize,
+    lanes: usize,
+    dst: &mut [f32],
+    dst_offset: usize,
+    dst_stride: usize,
+) {
+    check((r == 3 || r == 5) && (1..=16).contains(&lanes) && g.end(r, r, lanes) <= src.len(), "kernel");
     check(dst_offset + (POINTS - 1) * dst_stride + lanes <= dst.len(), "kernel");
     #[cfg(target_arch = "x86_64")]
     // SAFETY: bounds and AVX-512F checked above.
     unsafe {
-        avx512::kernel(src.as_ptr(), g, lanes, dst.as_mut_ptr().add(dst_offset), dst_stride)
+        let d = dst.as_mut_ptr().add(dst_offset);
+        if r == 3 {
+            avx512::kernel::<3>(src.as_ptr(), g, lanes, d, dst_stride)
+        } else {
+            avx512::kernel::<5>(src.as_ptr(), g, lanes, d, dst_stride)
+        }
     }
 }
 
@@ -56,14 +72,14 @@ pub(crate) fn input(src: &[f32], g: Grid, lanes: usize, dst: &mut [f32], dst_off
     }
 }
 
-/// `Y = A^T m A` for `lanes` channels: `m`'s point `xi` is at `src[src_offset + xi *
-/// src_stride ..]`; output `(r, c)` for `r < rows`, `c < cols` (the rest of the 4x4
-/// tile falls outside the image) is written through `g` into `dst`.
+/// `Y = A^T m A` for `lanes` channels and `m_out` (4 or 2) outputs per side: `m`'s point
+/// `xi` is at `src[src_offset + xi * src_stride ..]`; output `(r, c)` for `r < rows`,
+/// `c < cols` (the rest of the tile falls outside the image) is written through `g`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn output(
     src: &[f32],
-    src_offset: usize,
-    src_stride: usize,
+    (src_offset, src_stride): (usize, usize),
+    m_out: usize,
     lanes: usize,
     dst: &mut [f32],
     g: Grid,
@@ -71,11 +87,17 @@ pub(crate) fn output(
     cols: usize,
 ) {
     check((1..=16).contains(&lanes) && src_offset + (POINTS - 1) * src_stride + lanes <= src.len(), "output");
-    check((1..=4).contains(&rows) && (1..=4).contains(&cols) && g.end(rows, cols, lanes) <= dst.len(), "output");
+    let fits = (m_out == 4 || m_out == 2) && (1..=m_out).contains(&rows) && (1..=m_out).contains(&cols);
+    check(fits && g.end(rows, cols, lanes) <= dst.len(), "output");
     #[cfg(target_arch = "x86_64")]
     // SAFETY: bounds and AVX-512F checked above.
     unsafe {
-        avx512::output(src.as_ptr().add(src_offset), src_stride, lanes, dst.as_mut_ptr(), g, rows, cols)
+        let s = src.as_ptr().add(src_offset);
+        if m_out == 4 {
+            avx512::output::<4>(s, src_stride, lanes, dst.as_mut_ptr(), g, rows, cols)
+        } else {
+            avx512::output::<2>(s, src_stride, lanes, dst.as_mut_ptr(), g, rows, cols)
+        }
     }
 }
 
@@ -99,24 +121,31 @@ mod avx512 {
         std::array::from_fn(|j| std::array::from_fn(|i| m[i][j]))
     }
 
-    /// `G g` along one axis: 3 taps to 6 points.
+    /// `G g` along one axis: `R` (3 or 5) taps to 6 points.
     #[inline(always)]
-    unsafe fn g3(g: [__m512; 3]) -> [__m512; 6] {
-        let [g0, g1, g2] = g;
-        let (q, s, e) = (_mm512_set1_ps(0.25), _mm512_set1_ps(1.0 / 6.0), _mm512_set1_ps(1.0 / 24.0));
-        let even = _mm512_add_ps(g0, g2);
-        // u1, u2 = -(g0 + g2 +- g1) / 6; u3, u4 = (g0 + 4 g2 +- 2 g1) / 24.
-        let u12a = _mm512_mul_ps(_mm512_add_ps(even, g1), s);
-        let u12b = _mm512_mul_ps(_mm512_sub_ps(even, g1), s);
-        let big = _mm512_fmadd_ps(_mm512_set1_ps(4.0), g2, g0);
-        let g1x2 = _mm512_add_ps(g1, g1);
+    unsafe fn g_taps<const R: usize>(g: [__m512; R]) -> [__m512; 6] {
+        let set = |v: f32| _mm512_set1_ps(v);
+        // Even and odd powers of p at p = 1 and p = 2: u(+-p) = (even(p) +- odd(p)) / n.
+        let (mut e1, mut o1, mut e2, mut o2) = (g[0], _mm512_setzero_ps(), g[0], _mm512_setzero_ps());
+        let mut pow2 = 1.0f32;
+        for (k, &gk) in g.iter().enumerate().skip(1) {
+            pow2 *= 2.0;
+            if k % 2 == 0 {
+                e1 = _mm512_add_ps(e1, gk);
+                e2 = _mm512_fmadd_ps(set(pow2), gk, e2);
+            } else {
+                o1 = _mm512_add_ps(o1, gk);
+                o2 = _mm512_fmadd_ps(set(pow2), gk, o2);
+            }
+        }
+        let (s6, s24) = (set(-1.0 / 6.0), set(1.0 / 24.0));
         [
-            _mm512_mul_ps(g0, q),
-            _mm512_sub_ps(_mm512_setzero_ps(), u12a),
-            _mm512_sub_ps(_mm512_setzero_ps(), u12b),
-            _mm512_mul_ps(_mm512_add_ps(big, g1x2), e),
-            _mm512_mul_ps(_mm512_sub_ps(big, g1x2), e),
-            g2,
+            _mm512_mul_ps(g[0], set(0.25)),
+            _mm512_mul_ps(_mm512_add_ps(e1, o1), s6),
+            _mm512_mul_ps(_mm512_sub_ps(e1, o1), s6),
+            _mm512_mul_ps(_mm512_add_ps(e2, o2), s24),
+            _mm512_mul_ps(_mm512_sub_ps(e2, o2), s24),
+            g[R - 1],
         ]
     }
 
@@ -140,29 +169,45 @@ mod avx512 {
         ]
     }
 
-    /// `A^T m` along one axis: 6 points to 4 outputs.
+    /// `A^T m` along one axis: 6 points to `M` (4 or 2) outputs, rows `p^j` of the
+    /// finite points plus the point at infinity in the last output.
     #[inline(always)]
-    unsafe fn a6(m: [__m512; 6]) -> [__m512; 4] {
+    unsafe fn a_out<const M: usize>(m: [__m512; 6]) -> [__m512; M] {
         let [m0, m1, m2, m3, m4, m5] = m;
         let (s1, d1) = (_mm512_add_ps(m1, m2), _mm512_sub_ps(m1, m2));
         let (s2, d2) = (_mm512_add_ps(m3, m4), _mm512_sub_ps(m3, m4));
-        [
-            _mm512_add_ps(_mm512_add_ps(m0, s1), s2),
-            _mm512_fmadd_ps(_mm512_set1_ps(2.0), d2, d1),
-            _mm512_fmadd_ps(_mm512_set1_ps(4.0), s2, s1),
-            _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0), d2, d1), m5),
-        ]
+        let set = |v: f32| _mm512_set1_ps(v);
+        let y0 = _mm512_add_ps(_mm512_add_ps(m0, s1), s2);
+        if M == 2 {
+            // [1 1 1 1 1 0] and [0 1 -1 2 -2 1].
+            let y1 = _mm512_add_ps(_mm512_fmadd_ps(set(2.0), d2, d1), m5);
+            std::array::from_fn(|j| if j == 0 { y0 } else { y1 })
+        } else {
+            let ys = [
+                y0,
+                _mm512_fmadd_ps(set(2.0), d2, d1),
+                _mm512_fmadd_ps(set(4.0), s2, s1),
+                _mm512_add_ps(_mm512_fmadd_ps(set(8.0), d2, d1), m5),
+            ];
+            std::array::from_fn(|j| ys[j])
+        }
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn kernel(src: *const f32, g: Grid, lanes: usize, dst: *mut f32, dst_stride: usize) {
+    pub(super) unsafe fn kernel<const R: usize>(
+        src: *const f32,
+        g: Grid,
+        lanes: usize,
+        dst: *mut f32,
+        dst_stride: usize,
+    ) {
         let m = mask(lanes);
         let at = |r: usize, c: usize| _mm512_maskz_loadu_ps(m, src.add(g.offset + r * g.row_stride + c * g.col_stride));
         // Columns first: cols[c][p] = (G g)[p][c], then rows: U[p][q] = ((G g) G^T)[p][q].
-        let cols: [[__m512; 6]; 3] = std::array::from_fn(|c| g3([at(0, c), at(1, c), at(2, c)]));
-        let rows: [[__m512; 3]; 6] = transpose(cols);
+        let cols: [[__m512; 6]; R] = std::array::from_fn(|c| g_taps::<R>(std::array::from_fn(|r| at(r, c))));
+        let rows: [[__m512; R]; 6] = transpose(cols);
         for (p, row) in rows.into_iter().enumerate() {
-            for (q, v) in g3(row).into_iter().enumerate() {
+            for (q, v) in g_taps::<R>(row).into_iter().enumerate() {
                 _mm512_mask_storeu_ps(dst.add((p * 6 + q) * dst_stride), m, v);
             }
         }
@@ -172,8 +217,7 @@ mod avx512 {
     pub(super) unsafe fn input(src: *const f32, g: Grid, lanes: usize, dst: *mut f32, dst_stride: usize) {
         let m = mask(lanes);
         let at = |r: usize, c: usize| _mm512_maskz_loadu_ps(m, src.add(g.offset + r * g.row_stride + c * g.col_stride));
-        let cols: [[__m512; 6]; 6] =
-            std::array::from_fn(|c| b6([at(0, c), at(1, c), at(2, c), at(3, c), at(4, c), at(5, c)]));
+        let cols: [[__m512; 6]; 6] = std::array::from_fn(|c| b6(std::array::from_fn(|r| at(r, c))));
         let rows: [[__m512; 6]; 6] = transpose(cols);
         for (p, row) in rows.into_iter().enumerate() {
             for (q, v) in b6(row).into_iter().enumerate() {
@@ -183,7 +227,7 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn output(
+    pub(super) unsafe fn output<const M: usize>(
         src: *const f32,
         src_stride: usize,
         lanes: usize,
@@ -194,11 +238,10 @@ mod avx512 {
     ) {
         let m = mask(lanes);
         let at = |xi: usize| _mm512_maskz_loadu_ps(m, src.add(xi * src_stride));
-        let cols: [[__m512; 4]; 6] =
-            std::array::from_fn(|c| a6([at(c), at(6 + c), at(12 + c), at(18 + c), at(24 + c), at(30 + c)]));
-        let out: [[__m512; 6]; 4] = transpose(cols);
+        let cols: [[__m512; M]; 6] = std::array::from_fn(|c| a_out::<M>(std::array::from_fn(|r| at(r * 6 + c))));
+        let out: [[__m512; 6]; M] = transpose(cols);
         for (p, row) in out.into_iter().enumerate().take(rows) {
-            for (q, v) in a6(row).into_iter().enumerate().take(cols_n) {
+            for (q, v) in a_out::<M>(row).into_iter().enumerate().take(cols_n) {
                 _mm512_mask_storeu_ps(dst.add(g.offset + p * g.row_stride + q * g.col_stride), m, v);
             }
         }
