@@ -5,7 +5,7 @@
 //! `x` `(n, h, w, c_in)`, `kernel` `(kh, kw, c_in / groups, c_out)`, `dy` and the forward
 //! output `(n, h_out, w_out, c_out)`. Every tensor passed in must be contiguous.
 
-use crate::backend::cpu::{conv_direct, conv_grad, conv_im2col, conv_tile, conv_winograd};
+use crate::backend::cpu::{conv_direct, conv_grad, conv_grad_kernel, conv_im2col, conv_tile, conv_winograd};
 pub(crate) use crate::backend::params::Conv2dParams;
 use crate::storage::{zeros_f32, Storage};
 use crate::{Error, Result, Shape, Tensor};
@@ -127,7 +127,13 @@ pub(crate) fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams, dx: &mut [
     }
 }
 
-/// `dw` of a conv; `dw` must be zero on entry.
+/// `dw` of a conv; `dw` must be zero on entry. Register tiles reading `x` and `dy` in
+/// place where AVX-512 is available, else im2col.
 pub(crate) fn backward_kernel(x: &[f32], dy: &[f32], p: &Conv2dParams, dw: &mut [f32]) {
-    conv_im2col::backward_kernel(x, dy, p, dw)
+    // As in the forward choice, a pointwise conv is one plain GEMM for the `gemm` crate.
+    if conv_tile::available() && !conv_im2col::is_pointwise(p) {
+        conv_grad_kernel::backward_kernel(x, dy, p, dw)
+    } else {
+        conv_im2col::backward_kernel(x, dy, p, dw)
+    }
 }

@@ -70,7 +70,7 @@ fn padded(p: &Conv2dParams) -> bool {
 }
 
 /// Width of the (padded) rows the tiles read.
-fn row_width(p: &Conv2dParams) -> usize {
+pub(crate) fn row_width(p: &Conv2dParams) -> usize {
     p.w + p.pad_left + p.pad_right
 }
 
@@ -117,7 +117,7 @@ pub(crate) struct Unit {
 
 /// Whole images when the batch divides evenly over the threads (or is large), else each
 /// image cut into row blocks so that every thread has work.
-fn units(n: usize, h_out: usize, threads: usize) -> Vec<Unit> {
+pub(crate) fn units(n: usize, h_out: usize, threads: usize) -> Vec<Unit> {
     let per_image = if threads <= 1 || n.is_multiple_of(threads) || n >= 4 * threads {
         1
     } else {
@@ -166,9 +166,28 @@ pub(crate) fn pad_rows(img: &[f32], g: &PadGeom, r0: usize, r1: usize, dst: &mut
     }
 }
 
+/// Calls `f(rows)` with the input rows unit `u` reads: padded rows from padded row
+/// `u.oh0 * stride_h` (in this thread's scratch) if the conv pads, else a slice of `x`
+/// from that row. `x` is NHWC with `c` channels.
+pub(crate) fn with_unit_rows<R>(x: &[f32], p: &Conv2dParams, c: usize, u: Unit, f: impl FnOnce(&[f32]) -> R) -> R {
+    let in_img = p.h * p.w * c;
+    let img = &x[u.b * in_img..][..in_img];
+    let r0 = u.oh0 * p.stride_h;
+    let r1 = (u.oh1 - 1) * p.stride_h + (p.kh - 1) * p.dil_h + 1;
+    if padded(p) {
+        let wp = row_width(p);
+        scratch::with(&scratch::PADDED, (r1 - r0) * wp * c, |buf| {
+            let g = PadGeom { h: p.h, w: p.w, c, top: p.pad_top, left: p.pad_left, width: wp };
+            pad_rows(img, &g, r0, r1, buf);
+            f(buf)
+        })
+    } else {
+        f(&img[r0 * p.w * c..])
+    }
+}
+
 /// Calls `f(unit, rows, out_rows)` for each unit in parallel, where `rows` are the input
-/// rows the unit reads (padded if the conv pads, else a slice of `x`) starting at padded
-/// row `unit.oh0 * stride_h`, and `out_rows` is the unit's part of `out`.
+/// rows the unit reads (see [`with_unit_rows`]) and `out_rows` is the unit's part of `out`.
 pub(crate) fn for_each_unit(
     x: &[f32],
     p: &Conv2dParams,
@@ -185,22 +204,7 @@ pub(crate) fn for_each_unit(
         parts.push(head);
         rest = tail;
     }
-    let in_img = p.h * p.w * c;
-    let wp = row_width(p);
-    let run = |u: Unit, part: &mut [f32]| {
-        let img = &x[u.b * in_img..][..in_img];
-        let r0 = u.oh0 * p.stride_h;
-        let r1 = (u.oh1 - 1) * p.stride_h + (p.kh - 1) * p.dil_h + 1;
-        if padded(p) {
-            scratch::with(&scratch::PADDED, (r1 - r0) * wp * c, |buf| {
-                let g = PadGeom { h: p.h, w: p.w, c, top: p.pad_top, left: p.pad_left, width: wp };
-                pad_rows(img, &g, r0, r1, buf);
-                f(u, buf, part)
-            })
-        } else {
-            f(u, &img[r0 * p.w * c..], part)
-        }
-    };
+    let run = |u: Unit, part: &mut [f32]| with_unit_rows(x, p, c, u, |rows| f(u, rows, part));
     if list.len() > 1 && threads::num_threads() > 1 {
         threads::run(|| list.into_par_iter().zip(parts).for_each(|(u, part)| run(u, part)));
     } else {

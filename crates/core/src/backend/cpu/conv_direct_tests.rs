@@ -48,6 +48,26 @@ proptest! {
         prop_assume!(conv_tile::available());
         assert_close(&forward(&pr), &naive::forward(&pr.x(), &pr.w(), &pr.p), "direct forward", &pr.p);
     }
+
+    #[test]
+    fn direct_grad_kernel_matches_reference(pr in problem()) {
+        prop_assume!(conv_tile::available());
+        let want = naive::backward_kernel(&pr.x(), &pr.dy(), &pr.p);
+        assert_close(&grad_kernel(&pr), &want, "direct grad-kernel", &pr.p);
+    }
+
+    #[test]
+    fn direct_grad_kernel_with_many_channels_matches_reference(pr in wide_problem()) {
+        prop_assume!(conv_tile::available());
+        let want = naive::backward_kernel(&pr.x(), &pr.dy(), &pr.p);
+        assert_close(&grad_kernel(&pr), &want, "direct grad-kernel", &pr.p);
+    }
+}
+
+fn grad_kernel(pr: &Problem) -> Vec<f32> {
+    let mut dw = vec![0.0; pr.w().len()];
+    super::conv_grad_kernel::backward_kernel(&pr.x(), &pr.dy(), &pr.p, &mut dw);
+    dw
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub(crate) mod conv_direct;
 #[cfg(test)]
 mod conv_direct_tests;
 pub(crate) mod conv_grad;
+pub(crate) mod conv_grad_kernel;
 pub(crate) mod conv_im2col;
 #[cfg(test)]
 mod conv_speed;
