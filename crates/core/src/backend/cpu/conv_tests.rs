@@ -10,7 +10,7 @@ use crate::backend::reference::conv as naive;
 use crate::ops::geometry::output_size;
 
 /// Deterministic values in [-1, 1).
-fn data(len: usize, seed: u64) -> Vec<f32> {
+pub(super) fn data(len: usize, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..len)
         .map(|_| {
@@ -23,27 +23,27 @@ fn data(len: usize, seed: u64) -> Vec<f32> {
 }
 
 #[derive(Clone, Debug)]
-struct Problem {
-    p: Conv2dParams,
-    plan: Plan,
-    seed: u64,
+pub(super) struct Problem {
+    pub p: Conv2dParams,
+    pub plan: Plan,
+    pub seed: u64,
 }
 
 impl Problem {
-    fn x(&self) -> Vec<f32> {
+    pub fn x(&self) -> Vec<f32> {
         data(self.p.n * self.p.h * self.p.w * self.p.c_in, self.seed)
     }
-    fn w(&self) -> Vec<f32> {
+    pub fn w(&self) -> Vec<f32> {
         data(self.p.kh * self.p.kw * (self.p.c_in / self.p.groups) * self.p.c_out, self.seed + 1)
     }
-    fn dy(&self) -> Vec<f32> {
+    pub fn dy(&self) -> Vec<f32> {
         data(self.p.n * self.p.h_out * self.p.w_out * self.p.c_out, self.seed + 2)
     }
 }
 
 /// Params with output sizes from the geometry module, or `None` if the kernel does not fit.
 #[allow(clippy::too_many_arguments)]
-fn params(
+pub(super) fn params(
     n: usize,
     (h, w): (usize, usize),
     (kh, kw): (usize, usize),
@@ -77,7 +77,7 @@ fn params(
     })
 }
 
-fn problem() -> impl Strategy<Value = Problem> {
+pub(super) fn problem() -> impl Strategy<Value = Problem> {
     (
         (1usize..=3, (1usize..=12, 1usize..=12), (1usize..=5, 1usize..=5), (1usize..=4, 1usize..=4)),
         ((1usize..=3, 1usize..=3), [0usize..=3, 0usize..=3, 0usize..=3, 0usize..=3], 1usize..=3, 1usize..=3),
@@ -95,7 +95,7 @@ fn problem() -> impl Strategy<Value = Problem> {
 }
 
 /// `|got - want| <= 1e-4 * (1 + max |want|)` element-wise, and equal lengths.
-fn assert_close(got: &[f32], want: &[f32], what: &str, p: &Conv2dParams) {
+pub(super) fn assert_close(got: &[f32], want: &[f32], what: &str, p: &Conv2dParams) {
     assert_eq!(got.len(), want.len(), "{what}: length, {p:?}");
     let scale = 1.0 + want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     for (i, (g, w)) in got.iter().zip(want).enumerate() {

@@ -1,8 +1,21 @@
 //! Fast CPU kernels: plain functions over slices and a params struct.
 
+pub(crate) mod conv_direct;
+#[cfg(test)]
+mod conv_direct_tests;
+pub(crate) mod conv_grad;
+pub(crate) mod conv_grad_kernel;
 pub(crate) mod conv_im2col;
 #[cfg(test)]
+mod conv_speed;
+#[cfg(test)]
 mod conv_tests;
+pub(crate) mod conv_tile;
+pub(crate) mod conv_winograd;
+pub(crate) mod conv_winograd_fused;
+#[cfg(test)]
+mod conv_winograd_tests;
+pub(crate) mod conv_winograd_xform;
 pub(crate) mod elementwise;
 #[cfg(test)]
 mod elementwise_tests;
@@ -14,4 +27,5 @@ pub(crate) mod pool;
 pub(crate) mod reduce;
 #[cfg(test)]
 mod reduce_tests;
+pub(crate) mod scratch;
 pub(crate) mod softmax;

@@ -1,0 +1,243 @@
+// Test-only module: declared under #[cfg(test)] in backend/cpu/mod.rs.
+//! Old (im2col) against chosen conv kernels on the issue-6 shapes, interleaved rep by rep
+//! so that a shared machine's load hits both alike. Not a test of speed (nothing is
+//! asserted); a measuring tool:
+//!
+//! `cargo test --release -p fovea-core --lib conv_speed -- --ignored --nocapture`
+//! (`CONV_SPEED=name,name` picks shapes by name, `CONV_REPS` sets the repetitions,
+//! `CONV_MIN` reports minima instead of medians, `CONV_PASS=fwd,dx,dw` picks passes,
+//! `CONV_OLD=0` skips the old kernels, for profiling the new; `CONV_CPU` times by this
+//! thread's CPU time, for `FOVEA_NUM_THREADS=1` runs on a busy machine).
+
+use std::time::Instant;
+
+use super::conv_im2col as old;
+use super::conv_tests::{data, params};
+use crate::backend::conv as new;
+use crate::backend::params::Conv2dParams;
+
+/// (name, n, h, w, c_in, c_out, k, stride, pad)
+type Shape = (&'static str, usize, usize, usize, usize, usize, usize, usize, usize);
+
+const SHAPES: &[Shape] = &[
+    ("alex1", 8, 227, 227, 3, 96, 11, 4, 0),
+    ("alex2", 8, 27, 27, 96, 256, 5, 1, 2),
+    ("alex3", 8, 13, 13, 256, 384, 3, 1, 1),
+    ("go3_b1", 1, 19, 19, 192, 192, 3, 1, 1),
+    ("go3_b16", 16, 19, 19, 192, 192, 3, 1, 1),
+    ("go5_b16", 16, 19, 19, 48, 192, 5, 1, 2),
+    ("go5_b1", 1, 19, 19, 48, 192, 5, 1, 2),
+    ("pw", 8, 28, 28, 256, 64, 1, 1, 0),
+    ("mnist", 64, 28, 28, 32, 64, 3, 1, 1),
+    ("lenet1", 64, 28, 28, 1, 6, 5, 1, 2),
+    ("lenet2", 64, 14, 14, 6, 16, 5, 1, 0),
+];
+
+/// This thread's time on a CPU in ms (Linux schedstat): unlike wall time it does not
+/// count the time other processes hold the core, so one-thread runs measure the
+/// kernel, not the machine's load.
+fn cpu_ms() -> f64 {
+    // The kernel updates the counter when the thread is scheduled: yield to make it current.
+    std::thread::yield_now();
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1e6
+}
+
+/// Milliseconds since some start: CPU time of this thread with `CONV_CPU` set (for
+/// one-thread runs), else wall time.
+fn now_ms() -> f64 {
+    thread_local! { static START: Instant = Instant::now(); }
+    if std::env::var("CONV_CPU").is_ok() {
+        cpu_ms()
+    } else {
+        START.with(|s| s.elapsed().as_secs_f64() * 1e3)
+    }
+}
+
+/// Medians in ms of `a` and `b`, run alternately.
+fn pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let skip_old = std::env::var("CONV_OLD").is_ok_and(|v| v == "0");
+    let mut a = move || {
+        if !skip_old {
+            a()
+        }
+    };
+    a();
+    b();
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let s = now_ms();
+        a();
+        ta.push(now_ms() - s);
+        let s = now_ms();
+        b();
+        tb.push(now_ms() - s);
+    }
+    ta.sort_by(f64::total_cmp);
+    tb.sort_by(f64::total_cmp);
+    // The minimum is the run least disturbed by other work on a shared machine.
+    if std::env::var("CONV_MIN").is_ok() {
+        (ta[0], tb[0])
+    } else {
+        (ta[reps / 2], tb[reps / 2])
+    }
+}
+
+fn report(name: &str, pass: &str, p: &Conv2dParams, (o, n): (f64, f64)) {
+    let gflop = 2.0 * (p.n * p.h_out * p.w_out * p.c_out * p.kh * p.kw * p.c_in / p.groups) as f64 / 1e9;
+    println!("{name:8} {pass:5} old {o:8.3} ms  new {n:8.3} ms ({:6.1} GF/s)  speedup {:5.2}x", gflop / n * 1e3, o / n);
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn conv_speed() {
+    let filter = std::env::var("CONV_SPEED").unwrap_or_default();
+    let passes = std::env::var("CONV_PASS").unwrap_or_else(|_| "fwd,dx,dw".into());
+    let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
+    for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
+        if !filter.split(',').any(|f| name.contains(f)) {
+            continue;
+        }
+        let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
+        let x = data(n * h * w * ci, 1);
+        let wt: Vec<f32> = data(k * k * ci * co, 2).iter().map(|v| v * 0.1).collect();
+        let dy = data(n * p.h_out * p.w_out * co, 3);
+        let y_len = dy.len();
+        if passes.contains("fwd") {
+            let fwd = pair(
+                reps,
+                || old::forward(&x, &wt, &p, &mut vec![0.0; y_len]),
+                || new::forward(&x, &wt, &p, &mut vec![0.0; y_len]),
+            );
+            report(name, "fwd", &p, fwd);
+        }
+        if passes.contains("dx") {
+            let dx = pair(
+                reps,
+                || old::backward_input(&dy, &wt, &p, &mut vec![0.0; x.len()]),
+                || new::backward_input(&dy, &wt, &p, &mut vec![0.0; x.len()]),
+            );
+            report(name, "dx", &p, dx);
+        }
+        if passes.contains("dw") {
+            let dw = pair(
+                reps,
+                || old::backward_kernel(&x, &dy, &p, &mut vec![0.0; wt.len()]),
+                || new::backward_kernel(&x, &dy, &p, &mut vec![0.0; wt.len()]),
+            );
+            report(name, "dw", &p, dw);
+        }
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // One 14x32 register tile over K = 256 with A and B in L1/L2: the kernel's ceiling.
+    for (rows, cols, k) in [
+        (14, 32, 256),
+        (12, 32, 256),
+        (10, 32, 256),
+        (24, 16, 256),
+        (20, 16, 256),
+        (16, 16, 256),
+        (14, 16, 256),
+        (12, 16, 256),
+        (14, 32, 32),
+    ] {
+        let a = data(rows * k, 1);
+        let b = data(k * 32, 2);
+        let mut c = vec![0.0f32; rows * 32];
+        let g = Geom { a_rs: k, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+        let segs = [Seg { a: 0, b: 0, len: k }];
+        let iters = 200_000_000 / (rows * cols * k);
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = Instant::now();
+            for _ in 0..iters {
+                tile(rows, cols, &a, &b, &segs, &g, &mut c, true);
+            }
+            best = best.min(s.elapsed().as_secs_f64());
+        }
+        let gf = 2.0 * (rows * cols * k * iters) as f64 / best / 1e9;
+        println!("tile {rows}x{cols} k={k}: {gf:.1} GF/s on one thread");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_memory_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // A 14x32 tile whose B panel (k x 32) lives in L1, L2 or L3, and whose A rows are
+    // NHWC pixels (c = 96 channels apart), as in the direct conv.
+    for k in [128usize, 480, 2400, 9600] {
+        let c = 96;
+        let a = data(14 * c + k, 1);
+        let b = data(k * 32, 2);
+        let mut out = vec![0.0f32; 14 * 32];
+        let g = Geom { a_rs: c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+        let segs = [Seg { a: 0, b: 0, len: k }];
+        let iters = 400_000_000 / (14 * 32 * k);
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = Instant::now();
+            for _ in 0..iters {
+                tile(14, 32, &a, &b, &segs, &g, &mut out, true);
+            }
+            best = best.min(s.elapsed().as_secs_f64());
+        }
+        let gf = 2.0 * (14 * 32 * k * iters) as f64 / best / 1e9;
+        println!("tile 14x32, B panel {} KiB: {gf:.1} GF/s on one thread", k * 32 * 4 / 1024);
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn direct_speed() {
+    // The direct kernel alone on each shape, output buffer reused (no page faults).
+    let filter = std::env::var("CONV_SPEED").unwrap_or_default();
+    for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
+        if !filter.split(',').any(|f| name.contains(f)) {
+            continue;
+        }
+        let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
+        let x = data(n * h * w * ci, 1);
+        let wt = data(k * k * ci * co, 2);
+        let mut out = vec![0.0; n * p.h_out * p.w_out * co];
+        let (t, _) = pair(9, || super::conv_direct::forward(&x, &wt, &p, &mut out), || {});
+        let gflop = 2.0 * (n * p.h_out * p.w_out * co * k * k * ci) as f64 / 1e9;
+        println!("{name:8} direct {t:8.3} ms  {:6.1} GF/s", gflop / t * 1e3);
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_alex2_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // Four output rows of AlexNet conv2 (27 pixels: tiles of 14 and 13) on one 32-channel
+    // panel: a padded 31-wide, 96-channel image, 5 kernel rows of 5 x 96 contiguous taps,
+    // B panel 2400 x 32 (300 KiB). Use CONV_CPU=1 on a busy machine.
+    let (c, wp, kw, kh, rows) = (96, 31, 5, 5, 4);
+    let a = data((kh + rows) * wp * c, 1);
+    let b = data(kh * kw * c * 32, 2);
+    let mut out = vec![0.0f32; rows * 27 * 32];
+    let g = Geom { a_rs: c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+    let segs: Vec<Seg> = (0..kh).map(|i| Seg { a: i * wp * c, b: i * kw * c * 32, len: kw * c }).collect();
+    let iters = 300;
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let s = now_ms();
+        for _ in 0..iters {
+            for r in 0..rows {
+                for (ow0, n) in [(0, 14), (14, 13)] {
+                    let a = &a[(r * wp + ow0) * c..];
+                    tile(n, 32, a, &b, &segs, &g, &mut out[(r * 27 + ow0) * 32..], false);
+                }
+            }
+        }
+        best = best.min(now_ms() - s);
+    }
+    let gf = 2.0 * (rows * 27 * 32 * kh * kw * c * iters) as f64 / best / 1e6;
+    println!("tile alex2: {gf:.1} GF/s on one thread");
+}
