@@ -1,4 +1,4 @@
-//! Shared by the corpus tests (keras_models.rs, the export round trip, the CLI test):
+//! Shared by the corpus tests (keras_corpus.rs, export_roundtrip.rs, the CLI tests):
 //! the manifest of tools/golden/keras_models.py, a small `.npy` reader, and the
 //! comparison with Keras's tolerance. Test code: it may panic on a bad fixture.
 #![allow(dead_code)]
