@@ -54,6 +54,12 @@ fn now_ms() -> f64 {
     }
 }
 
+/// Whether shape `name` is picked by the comma-separated `filter`: an entry naming a
+/// shape exactly picks only that shape, any other entry picks the shapes containing it.
+fn picked(filter: &str, name: &str) -> bool {
+    filter.split(',').any(|f| if SHAPES.iter().any(|s| s.0 == f) { name == f } else { name.contains(f) })
+}
+
 /// Medians in ms of `a` and `b`, run alternately.
 fn pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
     let skip_old = std::env::var("CONV_OLD").is_ok_and(|v| v == "0");
@@ -95,7 +101,7 @@ fn conv_speed() {
     let passes = std::env::var("CONV_PASS").unwrap_or_else(|_| "fwd,dx,dw".into());
     let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
     for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
-        if !filter.split(',').any(|f| name.contains(f)) {
+        if !picked(&filter, name) {
             continue;
         }
         let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
@@ -198,7 +204,7 @@ fn direct_speed() {
     // The direct kernel alone on each shape, output buffer reused (no page faults).
     let filter = std::env::var("CONV_SPEED").unwrap_or_default();
     for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
-        if !filter.split(',').any(|f| name.contains(f)) {
+        if !picked(&filter, name) {
             continue;
         }
         let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
@@ -240,4 +246,98 @@ fn tile_alex2_speed() {
     }
     let gf = 2.0 * (rows * 27 * 32 * kh * kw * c * iters) as f64 / best / 1e6;
     println!("tile alex2: {gf:.1} GF/s on one thread");
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_schedules_speed() {
+    use super::conv_winograd::{applies, forward_with, Schedule};
+    let filter = std::env::var("CONV_SPEED").unwrap_or_default();
+    let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
+    for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
+        let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
+        if !applies(&p) || !picked(&filter, name) {
+            continue;
+        }
+        let x = data(n * h * w * ci, 1);
+        let wt = data(k * k * ci * co, 2);
+        let len = n * p.h_out * p.w_out * co;
+        let only_batched = std::env::var("CONV_OLD").is_ok_and(|v| v == "0");
+        let (f, b) = pair(
+            reps,
+            || {
+                if !only_batched {
+                    forward_with(&x, &wt, &p, &mut vec![0.0; len], Schedule::Fused)
+                }
+            },
+            || forward_with(&x, &wt, &p, &mut vec![0.0; len], Schedule::Batched),
+        );
+        println!("{name:8} winograd fused {f:8.3} ms  batched {b:8.3} ms");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_gemm_speed() {
+    use super::conv_tile::{tile, Geom, Seg, LANES};
+    // One fused Winograd unit's 36 products on a Go layer (25 tiles, 192 -> 192), with
+    // U either streaming through all 6 panels (5.3 MiB, from L3) or the same panel
+    // reused (in L2): how much the U stream costs.
+    let (tiles, c_in, c_out, width) = (25usize, 192usize, 192usize, 32usize);
+    let pin = c_in / LANES;
+    let piece = 36 * LANES;
+    let v = data(tiles * pin * piece, 1);
+    let u = data(36 * c_in * c_out, 2);
+    let mut m = vec![0.0f32; tiles * 2 * piece];
+    let pieces: Vec<Seg> = (0..pin).map(|q| Seg { a: q * piece, b: q * LANES * width, len: LANES }).collect();
+    let whole = [Seg { a: 0, b: 0, len: c_in }];
+    let geom = Geom { a_rs: pin * piece, a_ks: 1, b_ks: width, c_rs: 2 * piece, c_vs: piece };
+    for (stream, segs) in [(true, &pieces[..]), (false, &pieces[..]), (true, &whole[..]), (false, &whole[..])] {
+        let iters = 40;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for blk in 0..c_out / width {
+                    let ub = if stream { blk } else { 0 };
+                    for xi in 0..36 {
+                        let panel = &u[(ub * 36 + xi) * c_in * width..][..c_in * width];
+                        for (t0, n) in [(0, 13), (13, 12)] {
+                            let a = &v[t0 * pin * piece + xi * LANES..];
+                            let c = &mut m[t0 * 2 * piece + xi * LANES..];
+                            tile(n, width, a, panel, segs, &geom, c, false);
+                        }
+                    }
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+        let gf = 2.0 * (tiles * 36 * c_in * c_out * iters) as f64 / best / 1e6;
+        let how = if stream { "streamed" } else { "in L2" };
+        println!("winograd gemm, U {how}, {} segments: {gf:.1} GF/s on one thread", segs.len());
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_kernel_transform_speed() {
+    use super::conv_winograd::{transform_panel, KernelGeom};
+    // The kernel transform of a Go layer (3x3, 192 -> 192), panel by panel into a buffer
+    // that stays in L2, as the batch-1 schedule does.
+    let k = KernelGeom::new(3, 192, 192);
+    let w = data(9 * 192 * 192, 1);
+    let iters = 50;
+    let mut best = f64::MAX;
+    super::scratch::with(&super::scratch::KERNEL, k.panel_len(), |panel| {
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for blk in 0..k.blocks {
+                    transform_panel(&w, k, blk, panel);
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+    });
+    println!("winograd kernel transform 192x192: {:.3} ms per kernel", best / iters as f64);
 }

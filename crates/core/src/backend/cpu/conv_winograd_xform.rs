@@ -35,28 +35,38 @@ fn check(ok: bool, what: &str) {
     assert!(ok && super::conv_tile::available(), "winograd {what} transform reaches outside its buffers");
 }
 
-/// `U = G g G^T` for `lanes` output channels: `g` is the `r x r` taps grid in `src`
-/// (`r` is 3 or 5), `U`'s point `xi` lands at `dst[dst_offset + xi * dst_stride ..]`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn kernel(
-    src: &[f32],
-    g: Grid,
+/// `U = G g G^T` for every input channel `ci < c_in` and output channels
+/// `co0 .. co0 + cols` (`cols` at most 32) of an HWIO `r x r` kernel `w`: point `xi` of
+/// `(ci, co0 + j)` lands at `dst[xi * xi_stride + ci * width + j]`; lanes past `cols`
+/// are left as they were. One call per panel keeps the checks out of the loop.
+pub(crate) fn kernel_panel(
+    w: &[f32],
     r: usize,
-    lanes: usize,
+    (c_in, c_out): (usize, usize),
+    (co0, cols): (usize, usize),
     dst: &mut [f32],
-    dst_offset: usize,
-    dst_stride: usize,
+    (width, xi_stride): (usize, usize),
 ) {
-    check((r == 3 || r == 5) && (1..=16).contains(&lanes) && g.end(r, r, lanes) <= src.len(), "kernel");
-    check(dst_offset + (POINTS - 1) * dst_stride + lanes <= dst.len(), "kernel");
+    check((r == 3 || r == 5) && (1..=32).contains(&cols) && cols <= width && co0 + cols <= c_out, "kernel");
+    check(c_in * width <= xi_stride, "kernel");
+    check(w.len() >= r * r * c_in * c_out && dst.len() >= (POINTS - 1) * xi_stride + c_in * width, "kernel");
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: bounds and AVX-512F checked above.
+    // SAFETY: every read is `w[((i * r + j) * c_in + ci) * c_out + co0 + l]` with `l < cols`
+    // and every write `dst[xi * xi_stride + ci * width + l]` with `l < cols <= width`, both
+    // in bounds by the checks above, as is AVX-512F.
     unsafe {
-        let d = dst.as_mut_ptr().add(dst_offset);
-        if r == 3 {
-            avx512::kernel::<3>(src.as_ptr(), g, lanes, d, dst_stride)
-        } else {
-            avx512::kernel::<5>(src.as_ptr(), g, lanes, d, dst_stride)
+        let (src, d) = (w.as_ptr(), dst.as_mut_ptr());
+        for ci in 0..c_in {
+            for v in (0..cols).step_by(16) {
+                let g = Grid { offset: ci * c_out + co0 + v, row_stride: r * c_in * c_out, col_stride: c_in * c_out };
+                let lanes = (cols - v).min(16);
+                let out = d.add(ci * width + v);
+                if r == 3 {
+                    avx512::kernel::<3>(src, g, lanes, out, xi_stride)
+                } else {
+                    avx512::kernel::<5>(src, g, lanes, out, xi_stride)
+                }
+            }
         }
     }
 }
@@ -112,6 +122,17 @@ mod avx512 {
             0xffff
         } else {
             (1u16 << lanes) - 1
+        }
+    }
+
+    /// Stores the `m` lanes of `v` at `p`; a full mask takes the plain store, which
+    /// measured faster than a masked one on the transforms' scattered stores.
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, m: __mmask16, v: __m512) {
+        if m == 0xffff {
+            _mm512_storeu_ps(p, v)
+        } else {
+            _mm512_mask_storeu_ps(p, m, v)
         }
     }
 
@@ -208,7 +229,7 @@ mod avx512 {
         let rows: [[__m512; R]; 6] = transpose(cols);
         for (p, row) in rows.into_iter().enumerate() {
             for (q, v) in g_taps::<R>(row).into_iter().enumerate() {
-                _mm512_mask_storeu_ps(dst.add((p * 6 + q) * dst_stride), m, v);
+                store(dst.add((p * 6 + q) * dst_stride), m, v);
             }
         }
     }
@@ -221,7 +242,7 @@ mod avx512 {
         let rows: [[__m512; 6]; 6] = transpose(cols);
         for (p, row) in rows.into_iter().enumerate() {
             for (q, v) in b6(row).into_iter().enumerate() {
-                _mm512_mask_storeu_ps(dst.add((p * 6 + q) * dst_stride), m, v);
+                store(dst.add((p * 6 + q) * dst_stride), m, v);
             }
         }
     }
@@ -242,7 +263,7 @@ mod avx512 {
         let out: [[__m512; 6]; M] = transpose(cols);
         for (p, row) in out.into_iter().enumerate().take(rows) {
             for (q, v) in a_out::<M>(row).into_iter().enumerate().take(cols_n) {
-                _mm512_mask_storeu_ps(dst.add(g.offset + p * g.row_stride + q * g.col_stride), m, v);
+                store(dst.add(g.offset + p * g.row_stride + q * g.col_stride), m, v);
             }
         }
     }

@@ -12,6 +12,7 @@ mod conv_speed;
 mod conv_tests;
 pub(crate) mod conv_tile;
 pub(crate) mod conv_winograd;
+pub(crate) mod conv_winograd_batched;
 pub(crate) mod conv_winograd_fused;
 #[cfg(test)]
 mod conv_winograd_tests;
