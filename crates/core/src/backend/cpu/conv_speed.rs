@@ -341,3 +341,48 @@ fn winograd_kernel_transform_speed() {
     });
     println!("winograd kernel transform 192x192: {:.3} ms per kernel", best / iters as f64);
 }
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn flip_kernel_speed() {
+    // The grad-input kernel of AlexNet conv3 (3x3, 256 -> 384).
+    let p = params(1, (13, 13), (3, 3), (1, 1), (1, 1), [1; 4], 1, (256, 384)).unwrap();
+    let w = data(9 * 256 * 384, 1);
+    let mut out = vec![0.0; w.len()];
+    let (t, _) = pair(9, || super::conv_grad::flip_kernel(&w, &p, &mut out), || {});
+    println!("flip_kernel 3x3x256x384: {t:.3} ms");
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_grad_gemm_speed() {
+    use super::conv_direct::column_tiles;
+    use super::conv_tile::{tile, Geom, Seg};
+    // One point's product of the Winograd kernel gradient on a Go batch of 16:
+    // dU (192 x 192) = V^T (192 x 400) dM (400 x 192), V and dM point-major in L2.
+    let (tiles, c_in, c_out) = (400usize, 192usize, 192usize);
+    let v = data(tiles * c_in, 1);
+    let dm = data(tiles * c_out, 2);
+    let mut du = vec![0.0f32; c_in * c_out];
+    let geom = Geom { a_rs: 1, a_ks: c_in, b_ks: c_out, c_rs: c_out, c_vs: 16 };
+    for tb in [32usize, 64, 400] {
+        let iters = 30;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for t0 in (0..tiles).step_by(tb) {
+                    let seg = [Seg { a: t0 * c_in, b: t0 * c_out, len: tb.min(tiles - t0) }];
+                    for c0 in (0..c_out).step_by(32) {
+                        for (ci0, n) in column_tiles(c_in, 14) {
+                            tile(n, 32, &v[ci0..], &dm[c0..], &seg, &geom, &mut du[ci0 * c_out + c0..], t0 > 0);
+                        }
+                    }
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+        let gf = 2.0 * (tiles * c_in * c_out * iters) as f64 / best / 1e6;
+        println!("winograd grad gemm tb={tb}: {gf:.1} GF/s on one thread");
+    }
+}

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use super::conv_direct::{pad_rows, PadGeom};
 use super::conv_tile::{self, LANES, MAX_COLS};
-use super::conv_winograd_xform::{self as xform, Grid, POINTS};
+use super::conv_winograd_xform::{self as xform, Grid, Points, POINTS};
 use super::scratch;
 use super::{conv_winograd_batched as batched, conv_winograd_fused as fused};
 use crate::backend::params::Conv2dParams;
@@ -189,8 +189,20 @@ pub(super) fn v_stride(c_in: usize) -> usize {
 /// Writes the transformed input tiles of batch tile rows `r0..r1` into `v`, laid out
 /// `[t][xi][v_stride]` with tile `t = (r - r0) * tw + tx`.
 pub(super) fn input_tiles(xs: &[f32], p: &Conv2dParams, g: TileGrid, r0: usize, r1: usize, v: &mut [f32]) {
+    let vs = v_stride(p.c_in);
+    input_tiles_to(xs, p, g, (r0, r1), v, |t, c| Points::all(t * POINTS * vs + c, vs));
+}
+
+/// [`input_tiles`] with the destination of tile `t`'s channels `c..c + 16` given by `to(t, c)`.
+pub(super) fn input_tiles_to(
+    xs: &[f32],
+    p: &Conv2dParams,
+    g: TileGrid,
+    (r0, r1): (usize, usize),
+    v: &mut [f32],
+    to: impl Fn(usize, usize) -> Points,
+) {
     let c_in = p.c_in;
-    let vs = v_stride(c_in);
     // A tile row reads 6 padded input rows and columns 0 .. tw*m + 6 - m (padded coordinates).
     let width = g.tw * g.m + IN - g.m;
     let pad = PadGeom { h: p.h, w: p.w, c: c_in, top: p.pad_top, left: p.pad_left, width };
@@ -203,7 +215,7 @@ pub(super) fn input_tiles(xs: &[f32], p: &Conv2dParams, g: TileGrid, r0: usize, 
                 let t = (r - r0) * g.tw + tx;
                 for c in (0..c_in).step_by(LANES) {
                     let grid = Grid { offset: tx * g.m * c_in + c, row_stride: width * c_in, col_stride: c_in };
-                    xform::input(rows, grid, LANES.min(c_in - c), v, t * POINTS * vs + c, vs);
+                    xform::input(rows, grid, LANES.min(c_in - c), v, to(t, c));
                 }
             }
         }

@@ -14,6 +14,7 @@ pub(crate) mod conv_tile;
 pub(crate) mod conv_winograd;
 pub(crate) mod conv_winograd_batched;
 pub(crate) mod conv_winograd_fused;
+pub(crate) mod conv_winograd_grad;
 #[cfg(test)]
 mod conv_winograd_tests;
 pub(crate) mod conv_winograd_xform;

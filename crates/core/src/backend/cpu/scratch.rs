@@ -20,8 +20,13 @@ thread_local! {
     pub(crate) static BATCH_V: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The batched Winograd schedule's products, shared with the pool.
     pub(crate) static BATCH_M: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The flipped kernel of a grad-input conv, shared with the pool.
+    pub(crate) static FLIPPED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The whole transformed kernel of a Winograd conv, shared with the pool.
     pub(crate) static KERNEL_ALL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The Winograd kernel gradient's 36 products, and its taps per input channel.
+    pub(crate) static BATCH_U: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    pub(crate) static GRAD_TAPS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// A Winograd unit's own slice of the transformed kernel.
     pub(crate) static KERNEL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
