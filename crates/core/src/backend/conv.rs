@@ -6,7 +6,7 @@
 //! output `(n, h_out, w_out, c_out)`. Every tensor passed in must be contiguous.
 
 use crate::backend::cpu::{conv_direct, conv_grad, conv_grad_kernel, conv_im2col, conv_tile, conv_winograd};
-use crate::backend::cpu::{conv_winograd_grad, scratch};
+use crate::backend::cpu::{conv_s2d, conv_winograd_grad, scratch};
 pub(crate) use crate::backend::params::Conv2dParams;
 use crate::storage::{zeros_f32, Storage};
 use crate::{Error, Result, Shape, Tensor};
@@ -89,11 +89,18 @@ pub(crate) enum Algo {
     Im2col,
     /// Implicit GEMM on AVX-512 register tiles: any conv.
     Direct,
-    /// Winograd F(4x4, 3x3): 3x3, stride 1, no dilation, one group.
+    /// Winograd F(4x4, 3x3) or F(2x2, 5x5): stride 1, no dilation, one group.
     Winograd,
+    /// A strided conv as the stride-1 Winograd conv of its space-to-depth input.
+    SpaceToDepth,
 }
 
-/// The algorithm choice for a forward conv (and for a stride-1 grad-input, which is one).
+/// The algorithm choice for a forward conv (and for a stride-1 grad-input, which is one):
+/// - Winograd for 3x3 and 5x5 stride-1 convs with at least 16 channels each way;
+/// - space-to-depth for strided convs that it turns into such a Winograd conv
+///   (AlexNet conv1: 11x11 stride 4 on 3 channels -> 3x3 on 48);
+/// - the `gemm` crate for 1x1 stride-1 unpadded convs (one plain GEMM);
+/// - register tiles (direct) for everything else, im2col without AVX-512.
 pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     if !conv_tile::available() {
         return Algo::Im2col;
@@ -101,6 +108,9 @@ pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     // Below ~16 channels the Winograd transforms cost more than the multiplies saved.
     if conv_winograd::applies(p) && p.c_in >= 16 && p.c_out >= 16 {
         return Algo::Winograd;
+    }
+    if conv_s2d::params(p).is_some_and(|q| forward_algo(&q) == Algo::Winograd) {
+        return Algo::SpaceToDepth;
     }
     // A 1x1 stride-1 unpadded conv is one plain GEMM over all pixels; the `gemm` crate's
     // packed product measured ~10% faster than register tiles on it (8x28x28x256 -> 64).
@@ -110,18 +120,44 @@ pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     Algo::Direct
 }
 
+/// Calls `f(x', w', q)` with the space-to-depth input and kernel of conv `p` in scratch.
+fn with_s2d<R>(x: &[f32], w: &[f32], p: &Conv2dParams, q: &Conv2dParams, f: impl FnOnce(&[f32], &[f32]) -> R) -> R {
+    let wlen = q.kh * q.kw * q.c_in * q.c_out;
+    scratch::with(&scratch::S2D_KERNEL, wlen, |ws| {
+        conv_s2d::kernel(w, p, q, ws);
+        scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |xs| {
+            conv_s2d::input(x, p, q, xs);
+            f(xs, ws)
+        })
+    })
+}
+
 /// `out = conv(x, w)` by [`forward_algo`]'s choice; `out` is overwritten.
 pub(crate) fn forward(x: &[f32], w: &[f32], p: &Conv2dParams, out: &mut [f32]) {
-    match forward_algo(p) {
-        Algo::Im2col => conv_im2col::forward(x, w, p, out),
-        Algo::Direct => conv_direct::forward(x, w, p, out),
-        Algo::Winograd => conv_winograd::forward(x, w, p, out),
+    match (forward_algo(p), conv_s2d::params(p)) {
+        (Algo::Im2col, _) => conv_im2col::forward(x, w, p, out),
+        (Algo::Direct, _) => conv_direct::forward(x, w, p, out),
+        (Algo::Winograd, _) => conv_winograd::forward(x, w, p, out),
+        (Algo::SpaceToDepth, Some(q)) => with_s2d(x, w, p, &q, |xs, ws| forward(xs, ws, &q, out)),
+        (Algo::SpaceToDepth, None) => conv_im2col::forward(x, w, p, out),
     }
 }
 
 /// `dx` of a conv; `dx` must be zero on entry. Stride 1: a forward conv of `dy` with
-/// the flipped kernel (see `conv_grad`); otherwise im2col + col2im.
+/// the flipped kernel (see `conv_grad`); a space-to-depth conv: the stride-1 gradient
+/// of `x'`, mapped back; otherwise im2col + col2im.
 pub(crate) fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams, dx: &mut [f32]) {
+    if let (Algo::SpaceToDepth, Some(q)) = (forward_algo(p), conv_s2d::params(p)) {
+        let wlen = q.kh * q.kw * q.c_in * q.c_out;
+        return scratch::with(&scratch::S2D_KERNEL, wlen, |ws| {
+            conv_s2d::kernel(w, p, &q, ws);
+            scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |dxs| {
+                dxs.fill(0.0);
+                backward_input(dy, ws, &q, dxs);
+                conv_s2d::input_back(dxs, p, &q, dx);
+            })
+        });
+    }
     match conv_grad::grad_input_params(p) {
         Some(q) if forward_algo(&q) != Algo::Im2col => scratch::with(&scratch::FLIPPED, w.len(), |flipped| {
             conv_grad::flip_kernel(w, p, flipped);
@@ -132,16 +168,26 @@ pub(crate) fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams, dx: &mut [
 }
 
 /// `dw` of a conv; `dw` must be zero on entry. The adjoint Winograd algorithm where the
-/// forward conv would use Winograd and there are enough tiles to reduce over, else
-/// register tiles reading `x` and `dy` in place, else (no AVX-512, or a pointwise conv:
-/// one plain GEMM) im2col.
+/// forward conv would use Winograd and there are enough tiles to reduce over (directly
+/// or on the space-to-depth input), else register tiles reading `x` and `dy` in place,
+/// else (no AVX-512, or a pointwise conv: one plain GEMM) im2col.
 pub(crate) fn backward_kernel(x: &[f32], dy: &[f32], p: &Conv2dParams, dw: &mut [f32]) {
-    match forward_algo(p) {
+    match (forward_algo(p), conv_s2d::params(p)) {
         // Below ~64 tiles (a batch of one Go board has 25) the transforms of dy and of
         // the kernel gradient cost more than the products save: 3.4 ms against 1.7.
-        Algo::Winograd if winograd_tiles(p) >= 64 => conv_winograd_grad::backward_kernel(x, dy, p, dw),
-        Algo::Winograd | Algo::Direct => conv_grad_kernel::backward_kernel(x, dy, p, dw),
-        Algo::Im2col => conv_im2col::backward_kernel(x, dy, p, dw),
+        (Algo::Winograd, _) if winograd_tiles(p) >= 64 => conv_winograd_grad::backward_kernel(x, dy, p, dw),
+        (Algo::SpaceToDepth, Some(q)) if winograd_tiles(&q) >= 64 => {
+            let wlen = q.kh * q.kw * q.c_in * q.c_out;
+            scratch::with(&scratch::S2D_KERNEL, wlen, |dws| {
+                scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |xs| {
+                    conv_s2d::input(x, p, &q, xs);
+                    conv_winograd_grad::backward_kernel(xs, dy, &q, dws);
+                });
+                conv_s2d::kernel_back(dws, p, &q, dw);
+            })
+        }
+        (Algo::Winograd | Algo::Direct | Algo::SpaceToDepth, _) => conv_grad_kernel::backward_kernel(x, dy, p, dw),
+        (Algo::Im2col, _) => conv_im2col::backward_kernel(x, dy, p, dw),
     }
 }
 

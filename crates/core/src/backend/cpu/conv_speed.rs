@@ -280,32 +280,29 @@ fn winograd_schedules_speed() {
 #[ignore = "measures speed; run by hand in release mode"]
 fn winograd_gemm_speed() {
     use super::conv_tile::{tile, Geom, Seg, LANES};
-    // One fused Winograd unit's 36 products on a Go layer (25 tiles, 192 -> 192), with
-    // U either streaming through all 6 panels (5.3 MiB, from L3) or the same panel
-    // reused (in L2): how much the U stream costs.
-    let (tiles, c_in, c_out, width) = (25usize, 192usize, 192usize, 32usize);
-    let pin = c_in / LANES;
-    let piece = 36 * LANES;
-    let v = data(tiles * pin * piece, 1);
-    let u = data(36 * c_in * c_out, 2);
-    let mut m = vec![0.0f32; tiles * 2 * piece];
-    let pieces: Vec<Seg> = (0..pin).map(|q| Seg { a: q * piece, b: q * LANES * width, len: LANES }).collect();
-    let whole = [Seg { a: 0, b: 0, len: c_in }];
-    let geom = Geom { a_rs: pin * piece, a_ks: 1, b_ks: width, c_rs: 2 * piece, c_vs: piece };
-    for (stream, segs) in [(true, &pieces[..]), (false, &pieces[..]), (true, &whole[..]), (false, &whole[..])] {
-        let iters = 40;
+    // One fused Winograd unit's 36 products (V tile-major [t][xi][c_in], M [t][2][xi][16]
+    // per 32-channel panel), U for all panels streaming (from L3 when large).
+    for (tiles, c_in, c_out) in [(25usize, 192usize, 192usize), (112, 48, 96), (112, 32, 64)] {
+        let width = 32;
+        let piece = 36 * LANES;
+        let v = data(tiles * 36 * c_in, 1);
+        let u = data(36 * c_in * c_out, 2);
+        let mut m = vec![0.0f32; tiles * 2 * piece];
+        let segs = [Seg { a: 0, b: 0, len: c_in }];
+        let geom = Geom { a_rs: 36 * c_in, a_ks: 1, b_ks: width, c_rs: 2 * piece, c_vs: piece };
+        let rows: Vec<(usize, usize)> = super::conv_direct::column_tiles(tiles, 14).collect();
+        let iters = 4_000_000_000 / (tiles * 36 * c_in * c_out * 2);
         let mut best = f64::MAX;
         for _ in 0..5 {
             let s = now_ms();
             for _ in 0..iters {
                 for blk in 0..c_out / width {
-                    let ub = if stream { blk } else { 0 };
                     for xi in 0..36 {
-                        let panel = &u[(ub * 36 + xi) * c_in * width..][..c_in * width];
-                        for (t0, n) in [(0, 13), (13, 12)] {
-                            let a = &v[t0 * pin * piece + xi * LANES..];
+                        let panel = &u[(blk * 36 + xi) * c_in * width..][..c_in * width];
+                        for &(t0, n) in &rows {
+                            let a = &v[(t0 * 36 + xi) * c_in..];
                             let c = &mut m[t0 * 2 * piece + xi * LANES..];
-                            tile(n, width, a, panel, segs, &geom, c, false);
+                            tile(n, width, a, panel, &segs, &geom, c, false);
                         }
                     }
                 }
@@ -313,8 +310,7 @@ fn winograd_gemm_speed() {
             best = best.min(now_ms() - s);
         }
         let gf = 2.0 * (tiles * 36 * c_in * c_out * iters) as f64 / best / 1e6;
-        let how = if stream { "streamed" } else { "in L2" };
-        println!("winograd gemm, U {how}, {} segments: {gf:.1} GF/s on one thread", segs.len());
+        println!("winograd gemm {tiles} tiles {c_in} -> {c_out}: {gf:.1} GF/s on one thread");
     }
 }
 
@@ -384,5 +380,35 @@ fn winograd_grad_gemm_speed() {
         }
         let gf = 2.0 * (tiles * c_in * c_out * iters) as f64 / best / 1e6;
         println!("winograd grad gemm tb={tb}: {gf:.1} GF/s on one thread");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_alex1_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // One output row of AlexNet conv1 on one 32-channel panel: 11 input rows of 227 x 3,
+    // stride 4 (A rows 12 floats apart), 11 kernel rows of 33 contiguous taps.
+    let (c, wp, k, s) = (3usize, 227usize, 11usize, 4usize);
+    let a = data(k * wp * c, 1);
+    let b = data(k * k * c * 32, 2);
+    let mut out = vec![0.0f32; 55 * 32];
+    let g = Geom { a_rs: s * c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+    let segs: Vec<Seg> = (0..k).map(|i| Seg { a: i * wp * c, b: i * k * c * 32, len: k * c }).collect();
+    for rows in [14usize, 11, 8] {
+        let tiles: Vec<(usize, usize)> = (0..55).step_by(rows).map(|o| (o, rows.min(55 - o))).collect();
+        let iters = 2000;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = now_ms();
+            for _ in 0..iters {
+                for &(ow0, n) in &tiles {
+                    tile(n, 32, &a[ow0 * s * c..], &b, &segs, &g, &mut out[ow0 * 32..], false);
+                }
+            }
+            best = best.min(now_ms() - t);
+        }
+        let gf = 2.0 * (55 * 32 * k * k * c * iters) as f64 / best / 1e6;
+        println!("tile alex1 rows={rows}: {gf:.1} GF/s on one thread");
     }
 }

@@ -20,6 +20,9 @@ thread_local! {
     pub(crate) static BATCH_V: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The batched Winograd schedule's products, shared with the pool.
     pub(crate) static BATCH_M: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// A space-to-depth conv's input (or its gradient) and kernel, shared with the pool.
+    pub(crate) static S2D_INPUT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    pub(crate) static S2D_KERNEL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The flipped kernel of a grad-input conv, shared with the pool.
     pub(crate) static FLIPPED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The whole transformed kernel of a Winograd conv, shared with the pool.
