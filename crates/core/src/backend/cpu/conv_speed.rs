@@ -3,7 +3,9 @@
 //! so that a shared machine's load hits both alike. Not a test of speed (nothing is
 //! asserted); a measuring tool:
 //!
-//! `cargo test --release -p fovea-core --lib conv_speed -- --ignored --nocapture`
+//! `cargo test --release -p fovea-core --lib conv_speed::old_vs_new -- --ignored --nocapture --test-threads=1`
+//! (one test thread: the other measuring tests in this module would otherwise run on
+//! the other core at the same time).
 //! (`CONV_SPEED=name,name` picks shapes by name, `CONV_REPS` sets the repetitions,
 //! `CONV_MIN` reports minima instead of medians, `CONV_PASS=fwd,dx,dw` picks passes,
 //! `CONV_OLD=0` skips the old kernels, for profiling the new; `CONV_CPU` times by this
@@ -96,7 +98,7 @@ fn report(name: &str, pass: &str, p: &Conv2dParams, (o, n): (f64, f64)) {
 
 #[test]
 #[ignore = "measures speed; run by hand in release mode"]
-fn conv_speed() {
+fn old_vs_new() {
     let filter = std::env::var("CONV_SPEED").unwrap_or_default();
     let passes = std::env::var("CONV_PASS").unwrap_or_else(|_| "fwd,dx,dw".into());
     let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
