@@ -6,6 +6,9 @@ mod conv_direct_tests;
 pub(crate) mod conv_grad;
 pub(crate) mod conv_grad_kernel;
 pub(crate) mod conv_im2col;
+pub(crate) mod conv_planar;
+#[cfg(test)]
+mod conv_planar_tests;
 pub(crate) mod conv_s2d;
 #[cfg(test)]
 mod conv_s2d_tests;
