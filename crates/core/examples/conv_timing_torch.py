@@ -49,7 +49,8 @@ def main():
     reps = int(args[args.index("--reps") + 1]) if "--reps" in args else 20
     filt = args[0].split(",") if args and not args[0].startswith("--") else [""]
     for name, n, h, w, ci, co, k, s, pad in SHAPES:
-        if not any(f in name for f in filt):
+        exact = any(f == s[0] for s in SHAPES for f in filt)
+        if not any((f == name) if exact else (f in name) for f in filt):
             continue
         best = None
         for fmt in (torch.channels_last, torch.contiguous_format):

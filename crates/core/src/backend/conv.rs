@@ -6,9 +6,33 @@
 //! output `(n, h_out, w_out, c_out)`. Every tensor passed in must be contiguous.
 
 use crate::backend::cpu::{conv_direct, conv_grad, conv_grad_kernel, conv_im2col, conv_tile, conv_winograd};
+use crate::backend::cpu::{conv_planar, conv_s2d, conv_winograd_grad, scratch};
 pub(crate) use crate::backend::params::Conv2dParams;
-use crate::storage::{zeros_f32, Storage};
+use crate::storage::Storage;
 use crate::{Error, Result, Shape, Tensor};
+
+/// A zeroed output buffer, or an out-of-memory error naming the op. Through
+/// `alloc_zeroed` (calloc) rather than `storage::zeros_f32`'s malloc + fill: a large
+/// buffer comes straight from fresh pages that are already zero, so the fill (0.3 ms for
+/// a 6 MiB grad-input) is skipped, and the kernels overwrite it anyway.
+fn zeros_f32(op: &'static str, shape: &Shape) -> Result<Vec<f32>> {
+    let oom = || Error::OutOfMemory { op, shape: shape.clone(), bytes: (shape.numel() as u128) * 4 };
+    let len = shape.checked_numel().ok_or_else(oom)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<f32>(len).map_err(|_| oom())?;
+    // SAFETY: `layout` has a non-zero size; a non-null result is `len` zeroed, aligned
+    // f32s (all-zero bits are 0.0) owned by the Vec, which frees them with the same
+    // layout (the global allocator, capacity `len`).
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout) as *mut f32;
+        if ptr.is_null() {
+            return Err(oom());
+        }
+        Ok(Vec::from_raw_parts(ptr, len, len))
+    }
+}
 
 fn input_shape(p: &Conv2dParams) -> Shape {
     Shape::new([p.n, p.h, p.w, p.c_in])
@@ -88,11 +112,22 @@ pub(crate) enum Algo {
     Im2col,
     /// Implicit GEMM on AVX-512 register tiles: any conv.
     Direct,
-    /// Winograd F(4x4, 3x3): 3x3, stride 1, no dilation, one group.
+    /// Winograd F(4x4, 3x3) or F(2x2, 5x5): stride 1, no dilation, one group.
     Winograd,
+    /// A strided conv as the stride-1 Winograd conv of its space-to-depth input.
+    SpaceToDepth,
+    /// Pixels in the vector lanes: stride 1, at most 8 output channels (LeNet's 1 -> 6).
+    Planar,
 }
 
-/// The algorithm choice for a forward conv (and for a stride-1 grad-input, which is one).
+/// The algorithm choice for a forward conv (and for a stride-1 grad-input, which is one):
+/// - Winograd for 3x3 and 5x5 stride-1 convs with at least 16 channels each way;
+/// - space-to-depth for strided convs that it turns into such a Winograd conv
+///   (AlexNet conv1: 11x11 stride 4 on 3 channels -> 3x3 on 48);
+/// - pixels in the vector lanes for stride-1 convs to at most 8 channels, from at most
+///   64 (channels in the lanes would leave half of them idle);
+/// - the `gemm` crate for 1x1 stride-1 unpadded convs (one plain GEMM);
+/// - register tiles (direct) for everything else, im2col without AVX-512.
 pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     if !conv_tile::available() {
         return Algo::Im2col;
@@ -100,6 +135,12 @@ pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     // Below ~16 channels the Winograd transforms cost more than the multiplies saved.
     if conv_winograd::applies(p) && p.c_in >= 16 && p.c_out >= 16 {
         return Algo::Winograd;
+    }
+    if conv_s2d::params(p).is_some_and(|q| forward_algo(&q) == Algo::Winograd) {
+        return Algo::SpaceToDepth;
+    }
+    if conv_planar::applies_forward(p) && p.c_in <= 64 {
+        return Algo::Planar;
     }
     // A 1x1 stride-1 unpadded conv is one plain GEMM over all pixels; the `gemm` crate's
     // packed product measured ~10% faster than register tiles on it (8x28x28x256 -> 64).
@@ -109,31 +150,90 @@ pub(crate) fn forward_algo(p: &Conv2dParams) -> Algo {
     Algo::Direct
 }
 
+/// Calls `f(x', w', q)` with the space-to-depth input and kernel of conv `p` in scratch.
+fn with_s2d<R>(x: &[f32], w: &[f32], p: &Conv2dParams, q: &Conv2dParams, f: impl FnOnce(&[f32], &[f32]) -> R) -> R {
+    let wlen = q.kh * q.kw * q.c_in * q.c_out;
+    scratch::with(&scratch::S2D_KERNEL, wlen, |ws| {
+        conv_s2d::kernel(w, p, q, ws);
+        scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |xs| {
+            conv_s2d::input(x, p, q, xs);
+            f(xs, ws)
+        })
+    })
+}
+
 /// `out = conv(x, w)` by [`forward_algo`]'s choice; `out` is overwritten.
 pub(crate) fn forward(x: &[f32], w: &[f32], p: &Conv2dParams, out: &mut [f32]) {
-    match forward_algo(p) {
-        Algo::Im2col => conv_im2col::forward(x, w, p, out),
-        Algo::Direct => conv_direct::forward(x, w, p, out),
-        Algo::Winograd => conv_winograd::forward(x, w, p, out),
+    match (forward_algo(p), conv_s2d::params(p)) {
+        (Algo::Im2col, _) => conv_im2col::forward(x, w, p, out),
+        (Algo::Direct, _) => conv_direct::forward(x, w, p, out),
+        (Algo::Winograd, _) => conv_winograd::forward(x, w, p, out),
+        (Algo::Planar, _) => conv_planar::forward(x, w, p, out),
+        (Algo::SpaceToDepth, Some(q)) => with_s2d(x, w, p, &q, |xs, ws| forward(xs, ws, &q, out)),
+        (Algo::SpaceToDepth, None) => conv_im2col::forward(x, w, p, out),
     }
 }
 
 /// `dx` of a conv; `dx` must be zero on entry. Stride 1: a forward conv of `dy` with
-/// the flipped kernel (see `conv_grad`); otherwise im2col + col2im.
+/// the flipped kernel (see `conv_grad`); a space-to-depth conv: the stride-1 gradient
+/// of `x'`, mapped back; otherwise im2col + col2im.
 pub(crate) fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams, dx: &mut [f32]) {
+    if let (Algo::SpaceToDepth, Some(q)) = (forward_algo(p), conv_s2d::params(p)) {
+        let wlen = q.kh * q.kw * q.c_in * q.c_out;
+        return scratch::with(&scratch::S2D_KERNEL, wlen, |ws| {
+            conv_s2d::kernel(w, p, &q, ws);
+            scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |dxs| {
+                dxs.fill(0.0);
+                backward_input(dy, ws, &q, dxs);
+                conv_s2d::input_back(dxs, p, &q, dx);
+            })
+        });
+    }
     match conv_grad::grad_input_params(p) {
-        Some(q) if forward_algo(&q) != Algo::Im2col => forward(dy, &conv_grad::flip_kernel(w, p), &q, dx),
+        Some(q) if forward_algo(&q) != Algo::Im2col => scratch::with(&scratch::FLIPPED, w.len(), |flipped| {
+            conv_grad::flip_kernel(w, p, flipped);
+            forward(dy, flipped, &q, dx)
+        }),
         _ => conv_im2col::backward_input(dy, w, p, dx),
     }
 }
 
-/// `dw` of a conv; `dw` must be zero on entry. Register tiles reading `x` and `dy` in
-/// place where AVX-512 is available, else im2col.
+/// `dw` of a conv; `dw` must be zero on entry. The adjoint Winograd algorithm where the
+/// forward conv would use Winograd and there are enough tiles to reduce over (directly
+/// or on the space-to-depth input), else register tiles reading `x` and `dy` in place,
+/// else (no AVX-512, or a pointwise conv: one plain GEMM) im2col.
 pub(crate) fn backward_kernel(x: &[f32], dy: &[f32], p: &Conv2dParams, dw: &mut [f32]) {
-    // As in the forward choice, a pointwise conv is one plain GEMM for the `gemm` crate.
-    if conv_tile::available() && !conv_im2col::is_pointwise(p) {
-        conv_grad_kernel::backward_kernel(x, dy, p, dw)
-    } else {
-        conv_im2col::backward_kernel(x, dy, p, dw)
+    match (forward_algo(p), conv_s2d::params(p)) {
+        // Below ~64 tiles (a batch of one Go board has 25) the transforms of dy and of
+        // the kernel gradient cost more than the products save: 3.4 ms against 1.7.
+        (Algo::Winograd, _) if winograd_tiles(p) >= 64 => conv_winograd_grad::backward_kernel(x, dy, p, dw),
+        (Algo::SpaceToDepth, Some(q)) if winograd_tiles(&q) >= 64 => {
+            let wlen = q.kh * q.kw * q.c_in * q.c_out;
+            scratch::with(&scratch::S2D_KERNEL, wlen, |dws| {
+                scratch::with(&scratch::S2D_INPUT, q.n * q.h * q.w * q.c_in, |xs| {
+                    conv_s2d::input(x, p, &q, xs);
+                    conv_winograd_grad::backward_kernel(xs, dy, &q, dws);
+                });
+                conv_s2d::kernel_back(dws, p, &q, dw);
+            })
+        }
+        (Algo::Planar | Algo::Direct, _) if planar_grad_kernel(p) => conv_planar::backward_kernel(x, dy, p, dw),
+        (Algo::Winograd | Algo::Direct | Algo::SpaceToDepth | Algo::Planar, _) => {
+            conv_grad_kernel::backward_kernel(x, dy, p, dw)
+        }
+        (Algo::Im2col, _) => conv_im2col::backward_kernel(x, dy, p, dw),
     }
+}
+
+/// Whether the kernel gradient runs with pixels in the lanes: when the register tiles'
+/// rows (`kw * c_in`, LeNet's first layer: 5) would be too few to hide the FMA latency.
+/// (LeNet's second layer, 30 rows x 16 channels, measured 0.14 ms on tiles, 0.43 here.)
+fn planar_grad_kernel(p: &Conv2dParams) -> bool {
+    conv_planar::applies_grad_kernel(p) && p.c_in * p.kw <= 8
+}
+
+/// Output tiles of a Winograd conv over the batch (6x6 tiles: `6 - kh + 1` outputs a side).
+fn winograd_tiles(p: &Conv2dParams) -> usize {
+    let m = 7usize.saturating_sub(p.kh).max(1);
+    p.n * p.h_out.div_ceil(m) * p.w_out.div_ceil(m)
 }

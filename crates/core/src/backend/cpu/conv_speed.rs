@@ -3,7 +3,9 @@
 //! so that a shared machine's load hits both alike. Not a test of speed (nothing is
 //! asserted); a measuring tool:
 //!
-//! `cargo test --release -p fovea-core --lib conv_speed -- --ignored --nocapture`
+//! `cargo test --release -p fovea-core --lib conv_speed::old_vs_new -- --ignored --nocapture --test-threads=1`
+//! (one test thread: the other measuring tests in this module would otherwise run on
+//! the other core at the same time).
 //! (`CONV_SPEED=name,name` picks shapes by name, `CONV_REPS` sets the repetitions,
 //! `CONV_MIN` reports minima instead of medians, `CONV_PASS=fwd,dx,dw` picks passes,
 //! `CONV_OLD=0` skips the old kernels, for profiling the new; `CONV_CPU` times by this
@@ -54,6 +56,12 @@ fn now_ms() -> f64 {
     }
 }
 
+/// Whether shape `name` is picked by the comma-separated `filter`: an entry naming a
+/// shape exactly picks only that shape, any other entry picks the shapes containing it.
+fn picked(filter: &str, name: &str) -> bool {
+    filter.split(',').any(|f| if SHAPES.iter().any(|s| s.0 == f) { name == f } else { name.contains(f) })
+}
+
 /// Medians in ms of `a` and `b`, run alternately.
 fn pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
     let skip_old = std::env::var("CONV_OLD").is_ok_and(|v| v == "0");
@@ -90,12 +98,12 @@ fn report(name: &str, pass: &str, p: &Conv2dParams, (o, n): (f64, f64)) {
 
 #[test]
 #[ignore = "measures speed; run by hand in release mode"]
-fn conv_speed() {
+fn old_vs_new() {
     let filter = std::env::var("CONV_SPEED").unwrap_or_default();
     let passes = std::env::var("CONV_PASS").unwrap_or_else(|_| "fwd,dx,dw".into());
     let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
     for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
-        if !filter.split(',').any(|f| name.contains(f)) {
+        if !picked(&filter, name) {
             continue;
         }
         let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
@@ -198,7 +206,7 @@ fn direct_speed() {
     // The direct kernel alone on each shape, output buffer reused (no page faults).
     let filter = std::env::var("CONV_SPEED").unwrap_or_default();
     for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
-        if !filter.split(',').any(|f| name.contains(f)) {
+        if !picked(&filter, name) {
             continue;
         }
         let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
@@ -240,4 +248,169 @@ fn tile_alex2_speed() {
     }
     let gf = 2.0 * (rows * 27 * 32 * kh * kw * c * iters) as f64 / best / 1e6;
     println!("tile alex2: {gf:.1} GF/s on one thread");
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_schedules_speed() {
+    use super::conv_winograd::{applies, forward_with, Schedule};
+    let filter = std::env::var("CONV_SPEED").unwrap_or_default();
+    let reps = std::env::var("CONV_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
+    for &(name, n, h, w, ci, co, k, s, pad) in SHAPES {
+        let p = params(n, (h, w), (k, k), (s, s), (1, 1), [pad; 4], 1, (ci, co)).unwrap();
+        if !applies(&p) || !picked(&filter, name) {
+            continue;
+        }
+        let x = data(n * h * w * ci, 1);
+        let wt = data(k * k * ci * co, 2);
+        let len = n * p.h_out * p.w_out * co;
+        let only_batched = std::env::var("CONV_OLD").is_ok_and(|v| v == "0");
+        let (f, b) = pair(
+            reps,
+            || {
+                if !only_batched {
+                    forward_with(&x, &wt, &p, &mut vec![0.0; len], Schedule::Fused)
+                }
+            },
+            || forward_with(&x, &wt, &p, &mut vec![0.0; len], Schedule::Batched),
+        );
+        println!("{name:8} winograd fused {f:8.3} ms  batched {b:8.3} ms");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_gemm_speed() {
+    use super::conv_tile::{tile, Geom, Seg, LANES};
+    // One fused Winograd unit's 36 products (V tile-major [t][xi][c_in], M [t][2][xi][16]
+    // per 32-channel panel), U for all panels streaming (from L3 when large).
+    for (tiles, c_in, c_out) in [(25usize, 192usize, 192usize), (112, 48, 96), (112, 32, 64)] {
+        let width = 32;
+        let piece = 36 * LANES;
+        let v = data(tiles * 36 * c_in, 1);
+        let u = data(36 * c_in * c_out, 2);
+        let mut m = vec![0.0f32; tiles * 2 * piece];
+        let segs = [Seg { a: 0, b: 0, len: c_in }];
+        let geom = Geom { a_rs: 36 * c_in, a_ks: 1, b_ks: width, c_rs: 2 * piece, c_vs: piece };
+        let rows: Vec<(usize, usize)> = super::conv_direct::column_tiles(tiles, 14).collect();
+        let iters = 4_000_000_000 / (tiles * 36 * c_in * c_out * 2);
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for blk in 0..c_out / width {
+                    for xi in 0..36 {
+                        let panel = &u[(blk * 36 + xi) * c_in * width..][..c_in * width];
+                        for &(t0, n) in &rows {
+                            let a = &v[(t0 * 36 + xi) * c_in..];
+                            let c = &mut m[t0 * 2 * piece + xi * LANES..];
+                            tile(n, width, a, panel, &segs, &geom, c, false);
+                        }
+                    }
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+        let gf = 2.0 * (tiles * 36 * c_in * c_out * iters) as f64 / best / 1e6;
+        println!("winograd gemm {tiles} tiles {c_in} -> {c_out}: {gf:.1} GF/s on one thread");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_kernel_transform_speed() {
+    use super::conv_winograd::{transform_panel, KernelGeom};
+    // The kernel transform of a Go layer (3x3, 192 -> 192), panel by panel into a buffer
+    // that stays in L2, as the batch-1 schedule does.
+    let k = KernelGeom::new(3, 192, 192);
+    let w = data(9 * 192 * 192, 1);
+    let iters = 50;
+    let mut best = f64::MAX;
+    super::scratch::with(&super::scratch::KERNEL, k.panel_len(), |panel| {
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for blk in 0..k.blocks {
+                    transform_panel(&w, k, blk, panel);
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+    });
+    println!("winograd kernel transform 192x192: {:.3} ms per kernel", best / iters as f64);
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn flip_kernel_speed() {
+    // The grad-input kernel of AlexNet conv3 (3x3, 256 -> 384).
+    let p = params(1, (13, 13), (3, 3), (1, 1), (1, 1), [1; 4], 1, (256, 384)).unwrap();
+    let w = data(9 * 256 * 384, 1);
+    let mut out = vec![0.0; w.len()];
+    let (t, _) = pair(9, || super::conv_grad::flip_kernel(&w, &p, &mut out), || {});
+    println!("flip_kernel 3x3x256x384: {t:.3} ms");
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn winograd_grad_gemm_speed() {
+    use super::conv_direct::column_tiles;
+    use super::conv_tile::{tile, Geom, Seg};
+    // One point's product of the Winograd kernel gradient on a Go batch of 16:
+    // dU (192 x 192) = V^T (192 x 400) dM (400 x 192), V and dM point-major in L2.
+    let (tiles, c_in, c_out) = (400usize, 192usize, 192usize);
+    let v = data(tiles * c_in, 1);
+    let dm = data(tiles * c_out, 2);
+    let mut du = vec![0.0f32; c_in * c_out];
+    let geom = Geom { a_rs: 1, a_ks: c_in, b_ks: c_out, c_rs: c_out, c_vs: 16 };
+    for tb in [32usize, 64, 400] {
+        let iters = 30;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let s = now_ms();
+            for _ in 0..iters {
+                for t0 in (0..tiles).step_by(tb) {
+                    let seg = [Seg { a: t0 * c_in, b: t0 * c_out, len: tb.min(tiles - t0) }];
+                    for c0 in (0..c_out).step_by(32) {
+                        for (ci0, n) in column_tiles(c_in, 14) {
+                            tile(n, 32, &v[ci0..], &dm[c0..], &seg, &geom, &mut du[ci0 * c_out + c0..], t0 > 0);
+                        }
+                    }
+                }
+            }
+            best = best.min(now_ms() - s);
+        }
+        let gf = 2.0 * (tiles * c_in * c_out * iters) as f64 / best / 1e6;
+        println!("winograd grad gemm tb={tb}: {gf:.1} GF/s on one thread");
+    }
+}
+
+#[test]
+#[ignore = "measures speed; run by hand in release mode"]
+fn tile_alex1_speed() {
+    use super::conv_tile::{tile, Geom, Seg};
+    // One output row of AlexNet conv1 on one 32-channel panel: 11 input rows of 227 x 3,
+    // stride 4 (A rows 12 floats apart), 11 kernel rows of 33 contiguous taps.
+    let (c, wp, k, s) = (3usize, 227usize, 11usize, 4usize);
+    let a = data(k * wp * c, 1);
+    let b = data(k * k * c * 32, 2);
+    let mut out = vec![0.0f32; 55 * 32];
+    let g = Geom { a_rs: s * c, a_ks: 1, b_ks: 32, c_rs: 32, c_vs: 16 };
+    let segs: Vec<Seg> = (0..k).map(|i| Seg { a: i * wp * c, b: i * k * c * 32, len: k * c }).collect();
+    for rows in [14usize, 11, 8] {
+        let tiles: Vec<(usize, usize)> = (0..55).step_by(rows).map(|o| (o, rows.min(55 - o))).collect();
+        let iters = 2000;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = now_ms();
+            for _ in 0..iters {
+                for &(ow0, n) in &tiles {
+                    tile(n, 32, &a[ow0 * s * c..], &b, &segs, &g, &mut out[ow0 * 32..], false);
+                }
+            }
+            best = best.min(now_ms() - t);
+        }
+        let gf = 2.0 * (55 * 32 * k * k * c * iters) as f64 / best / 1e6;
+        println!("tile alex1 rows={rows}: {gf:.1} GF/s on one thread");
+    }
 }

@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use super::conv_direct::column_tiles;
 use super::conv_tile::LANES;
 use super::conv_tile::{self, Geom, Seg};
-use super::conv_winograd::{input_tiles, output_tiles, transform_kernel, transform_panel};
-use super::conv_winograd::{KernelGeom, TileGrid, PIECE};
+use super::conv_winograd::{input_tiles, output_tiles, transform_panel, with_transformed_kernel};
+use super::conv_winograd::{v_stride, KernelGeom, ProductLayout, TileGrid, PIECE};
 use super::conv_winograd_xform::POINTS;
 use super::scratch;
 use crate::backend::params::Conv2dParams;
@@ -71,8 +71,15 @@ pub(super) fn forward(xs: &[f32], w: &[f32], p: &Conv2dParams, g: TileGrid, out:
     let list = units(p.n, g, p.c_in, k.width, k.blocks, threads::num_threads());
     // With one unit of rows each panel of U is used by one unit only: transform it there,
     // into L2, instead of writing all of U out and reading it back (batch 1).
-    let pre = if list.iter().all(|x| (x.r0, x.r1) == (0, p.n * g.th)) { None } else { Some(transform_kernel(w, k)) };
-    let kernel = Kernel { w, k, pre: pre.as_deref() };
+    if list.iter().all(|x| (x.r0, x.r1) == (0, p.n * g.th)) {
+        run_units(xs, &Kernel { w, k, pre: None }, p, g, list, out);
+    } else {
+        with_transformed_kernel(w, k, |u| run_units(xs, &Kernel { w, k, pre: Some(u) }, p, g, list, out));
+    }
+}
+
+fn run_units(xs: &[f32], kernel: &Kernel, p: &Conv2dParams, g: TileGrid, list: Vec<Unit>, out: &mut [f32]) {
+    let k = kernel.k;
     let split = list.iter().any(|x| x.blk0 > 0 || x.blk1 < k.blocks);
     let out_row = p.w_out * p.c_out;
     if !split {
@@ -84,7 +91,7 @@ pub(super) fn forward(xs: &[f32], w: &[f32], p: &Conv2dParams, g: TileGrid, out:
             parts.push(head);
             rest = tail;
         }
-        let run = |x: Unit, part: &mut [f32]| unit(x, xs, &kernel, p, g, part, p.c_out);
+        let run = |x: Unit, part: &mut [f32]| unit(x, xs, kernel, p, g, part, p.c_out);
         if list.len() > 1 && threads::num_threads() > 1 {
             threads::run(|| list.into_par_iter().zip(parts).for_each(|(x, part)| run(x, part)));
         } else {
@@ -98,7 +105,7 @@ pub(super) fn forward(xs: &[f32], w: &[f32], p: &Conv2dParams, g: TileGrid, out:
                 .map(|x| {
                     let ch = (x.blk1 * k.width).min(p.c_out) - x.blk0 * k.width;
                     let mut buf = vec![0.0f32; (g.out_end(x.r1) - g.out_row(x.r0)) * p.w_out * ch];
-                    unit(x, xs, &kernel, p, g, &mut buf, ch);
+                    unit(x, xs, kernel, p, g, &mut buf, ch);
                     (x, ch, buf)
                 })
                 .collect()
@@ -140,29 +147,29 @@ impl Kernel<'_> {
 fn unit(x: Unit, xs: &[f32], kernel: &Kernel, p: &Conv2dParams, g: TileGrid, dst: &mut [f32], ch: usize) {
     let (c_in, k) = (p.c_in, kernel.k);
     let tiles = (x.r1 - x.r0) * g.tw;
-    let (pin, pout) = (c_in.div_ceil(LANES), k.width / LANES);
-    scratch::with(&scratch::TILES, tiles * pin * PIECE, |v| {
+    let pout = k.width / LANES;
+    let vs = v_stride(c_in);
+    scratch::with(&scratch::TILES, tiles * POINTS * vs, |v| {
         input_tiles(xs, p, g, x.r0, x.r1, v);
         scratch::with(&scratch::PRODUCT, tiles * pout * PIECE, |m| {
             // A row of a product is one tile's point xi: 16-channel segments PIECE apart.
-            let segs: Vec<Seg> = (0..pin)
-                .map(|q| Seg { a: q * PIECE, b: q * LANES * k.width, len: LANES.min(c_in - q * LANES) })
-                .collect();
-            let geom = Geom { a_rs: pin * PIECE, a_ks: 1, b_ks: k.width, c_rs: pout * PIECE, c_vs: PIECE };
+            let segs = [Seg { a: 0, b: 0, len: c_in }];
+            let geom = Geom { a_rs: POINTS * vs, a_ks: 1, b_ks: k.width, c_rs: pout * PIECE, c_vs: PIECE };
             for blk in x.blk0..x.blk1 {
                 let cols = k.cols(blk);
                 kernel.with_panel(blk, |u| {
                     for xi in 0..POINTS {
-                        let panel = &u[xi * c_in * k.width..][..c_in * k.width];
+                        let panel = k.point(u, xi);
                         for (t0, n) in column_tiles(tiles, conv_tile::max_rows(k.width)) {
-                            let a = &v[t0 * pin * PIECE + xi * LANES..];
+                            let a = &v[(t0 * POINTS + xi) * vs..];
                             let c = &mut m[t0 * pout * PIECE + xi * LANES..];
                             conv_tile::tile(n, cols, a, panel, &segs, &geom, c, false);
                         }
                     }
                 });
                 let c0 = (blk - x.blk0) * k.width;
-                output_tiles(m, (cols, pout), p, g, (x.r0, x.r1), dst, (ch, c0));
+                let l = ProductLayout { t_stride: pout * PIECE, piece_stride: PIECE, xi_stride: LANES };
+                output_tiles(m, l, cols, p, g, (x.r0, x.r1), dst, (ch, c0));
             }
         })
     })

@@ -90,3 +90,56 @@ fn winograd_5x5_error_on_an_alexnet_conv2_slice_stays_within_the_bound() {
     assert!(err <= BOUND, "relative error {err:e}");
     assert!(err > 0.0, "an exact match would mean the Winograd path did not run");
 }
+
+/// [`relative_error`] for the kernel gradient: `max |got - want| / max sum |x * dy|`.
+fn grad_kernel_error(got: &[f32], x: &[f32], dy: &[f32], p: &Conv2dParams) -> f64 {
+    let want = naive::backward_kernel(x, dy, p);
+    let (ax, ad): (Vec<f32>, Vec<f32>) = (x.iter().map(|v| v.abs()).collect(), dy.iter().map(|v| v.abs()).collect());
+    let mag = naive::backward_kernel(&ax, &ad, p).iter().fold(0.0f64, |m, &v| m.max(f64::from(v)));
+    assert_eq!(got.len(), want.len());
+    let err = got.iter().zip(&want).fold(0.0f64, |e, (g, w)| {
+        assert!(g.is_finite(), "non-finite gradient {g}; {p:?}");
+        e.max(f64::from((g - w).abs()))
+    });
+    err / (mag + 1e-30)
+}
+
+fn grad_kernel(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    let mut dw = vec![f32::NAN; p.kh * p.kw * p.c_in * p.c_out];
+    super::conv_winograd_grad::backward_kernel(x, dy, p, &mut dw);
+    dw
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn winograd_kernel_gradient_matches_reference_within_its_error_bound(pr in winograd_problem()) {
+        prop_assume!(wino::applies(&pr.p));
+        let (x, dy) = (pr.x(), pr.dy());
+        let err = grad_kernel_error(&grad_kernel(&x, &dy, &pr.p), &x, &dy, &pr.p);
+        prop_assert!(err <= BOUND, "relative error {err:e} > {BOUND:e}; {:?}", pr.p);
+    }
+}
+
+#[test]
+fn winograd_kernel_gradient_summed_over_chunks_stays_within_the_bound() {
+    // 5 images of 11x11 (3x3 tiles each, partial at the edge), 16 -> 24 channels: chunks
+    // of 1, 2 and 7 tile rows (one image is 3) make the products accumulate across
+    // chunks that start and end inside images.
+    let p = params(5, (11, 11), (3, 3), (1, 1), (1, 1), [1, 1, 1, 1], 1, (16, 24)).unwrap();
+    if !wino::applies(&p) {
+        return;
+    }
+    let x = data(5 * 11 * 11 * 16, 5);
+    let dy = data(5 * 11 * 11 * 24, 6);
+    // One tile row of V plus dM: 3 tiles x 36 points x (16 + 32 spread floats).
+    let row = 3 * 36 * (16 + 32);
+    for rows in [1, 2, 7] {
+        let mut dw = vec![f32::NAN; 9 * 16 * 24];
+        super::conv_winograd_grad::backward_kernel_with(&x, &dy, &p, &mut dw, rows * row);
+        let err = grad_kernel_error(&dw, &x, &dy, &p);
+        assert!(err <= BOUND, "{rows} rows per chunk: relative error {err:e}");
+        assert!(err > 0.0, "an exact match would mean the Winograd path did not run");
+    }
+}

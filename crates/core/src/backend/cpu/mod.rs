@@ -6,13 +6,21 @@ mod conv_direct_tests;
 pub(crate) mod conv_grad;
 pub(crate) mod conv_grad_kernel;
 pub(crate) mod conv_im2col;
+pub(crate) mod conv_planar;
+#[cfg(test)]
+mod conv_planar_tests;
+pub(crate) mod conv_s2d;
+#[cfg(test)]
+mod conv_s2d_tests;
 #[cfg(test)]
 mod conv_speed;
 #[cfg(test)]
 mod conv_tests;
 pub(crate) mod conv_tile;
 pub(crate) mod conv_winograd;
+pub(crate) mod conv_winograd_batched;
 pub(crate) mod conv_winograd_fused;
+pub(crate) mod conv_winograd_grad;
 #[cfg(test)]
 mod conv_winograd_tests;
 pub(crate) mod conv_winograd_xform;
