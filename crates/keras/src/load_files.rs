@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use fovea_nn::weight_budget::limit_weight_elements;
 use fovea_nn::Model;
 
 use crate::archive::read_archive_bytes;
@@ -57,11 +58,11 @@ pub fn load_with_warnings(path: &Path) -> Result<Loaded> {
 pub fn load_keras_bytes(bytes: &[u8], name: &str) -> Result<Loaded> {
     let archive = read_archive_bytes(bytes, name)?;
     let spec = parse_config(&archive.config, None).map_err(|e| in_file(e, &format!("{name}/config.json")))?;
-    let model = build_model(&spec)?;
     let weights = archive.weights.ok_or_else(|| Error::Archive {
         path: name.to_string(),
         msg: "has no model.weights.h5 (an architecture-only archive); use model_from_json for the config alone".into(),
     })?;
+    let model = build_within(&spec, weights.len())?;
     let file = H5File::from_bytes(weights)?;
     let mut warnings = Vec::new();
     load_keras3(&file, &spec, &model, &mut warnings)?;
@@ -70,6 +71,7 @@ pub fn load_keras_bytes(bytes: &[u8], name: &str) -> Result<Loaded> {
 
 /// Loads a legacy full-model `.h5` file held in memory (`name` for messages).
 pub fn load_h5_bytes(bytes: Vec<u8>, name: &str) -> Result<Loaded> {
+    let file_bytes = bytes.len();
     let file = H5File::from_bytes(bytes)?;
     let root = file.root()?;
     let config = match root.attr("model_config")? {
@@ -89,13 +91,23 @@ pub fn load_h5_bytes(bytes: Vec<u8>, name: &str) -> Result<Loaded> {
         _ => None,
     };
     let spec = parse_config(&config, dialect).map_err(|e| in_file(e, &format!("{name} model_config")))?;
-    let model = build_model(&spec)?;
+    let model = build_within(&spec, file_bytes)?;
     if file.group("model_weights")?.is_none() {
         return Err(Error::Archive { path: name.to_string(), msg: "has no model_weights group".into() });
     }
     let mut warnings = Vec::new();
     load_legacy(&file, "model_weights", &model, &mut warnings)?;
     Ok(Loaded { output_names: spec.output_names(), model, spec, warnings })
+}
+
+/// Builds the model under a weight budget that a weights file of `file_bytes` bytes
+/// could fill: a config declaring absurd layer sizes (units=10**12) is an error before
+/// anything is allocated. Keras stores weights uncompressed, at least 2 bytes an element
+/// (f16); the slack of 16x admits compressed HDF5 datasets of ordinary ratios.
+fn build_within(spec: &ModelSpec, file_bytes: usize) -> Result<Model> {
+    let budget = (file_bytes as u64).saturating_mul(8).saturating_add(1 << 20);
+    let _guard = limit_weight_elements(budget);
+    build_model(spec)
 }
 
 /// Says which file a config error comes from.

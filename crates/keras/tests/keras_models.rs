@@ -122,3 +122,37 @@ fn damaged_real_files_are_errors_not_panics() {
         }
     }
 }
+
+/// Rewrites one member of a `.keras` archive.
+fn with_config(file: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(fixtures().join(file)).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut m = zin.by_index(i).unwrap();
+        let name = m.name().unwrap().to_string();
+        let mut data = Vec::new();
+        m.read_to_end(&mut data).unwrap();
+        if name == "config.json" {
+            data = edit(std::str::from_utf8(&data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn absurd_declared_layer_sizes_are_errors_before_allocating() {
+    // 3x3x3 kernels of 10^7 filters: a gigabyte of weights from a 36 KB weights file.
+    let big = with_config("seq_convnet.keras", |c| c.replacen("\"filters\": 4", "\"filters\": 10000000", 1));
+    let msg = fovea_keras::load_keras_bytes(&big, "big.keras").err().expect("must fail").to_string();
+    assert!(msg.contains("conv2d") && msg.contains("weight budget"), "{msg}");
+    // Past any budget: 10^15 units overflow the per-variable cap.
+    let huge = with_config("seq_convnet.keras", |c| c.replacen("\"units\": 5", "\"units\": 1000000000000000", 1));
+    let msg = fovea_keras::load_keras_bytes(&huge, "huge.keras").err().expect("must fail").to_string();
+    assert!(msg.contains("absurdly large") || msg.contains("weight budget"), "{msg}");
+    // The unedited archive still loads.
+    assert!(fovea_keras::load_keras_bytes(&with_config("seq_convnet.keras", str::to_string), "ok.keras").is_ok());
+}

@@ -128,7 +128,10 @@ impl Initializer {
     }
 
     /// A new tensor of `shape` drawn from this initializer.
+    /// Its size is charged to the [`weight_budget`](crate::weight_budget) first, so a
+    /// file declaring absurd layer sizes is an error before anything is allocated.
     pub fn init(&self, shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+        crate::weight_budget::charge("initializer", shape)?;
         match *self {
             Self::Zeros => Tensor::zeros(shape),
             Self::Ones => Tensor::ones(shape),

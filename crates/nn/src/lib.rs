@@ -22,6 +22,7 @@ pub mod regularizers;
 mod spec;
 pub mod training;
 mod variable;
+pub mod weight_budget;
 
 pub use activations::Activation;
 pub use constraints::Constraint;
