@@ -88,7 +88,25 @@ pub(crate) fn try_alloc<T: Clone>(op: &'static str, shape: &Shape, fill: T) -> R
     Ok(v)
 }
 
-/// `try_alloc` for f32 zeros, the common case for kernel outputs.
+/// `try_alloc` for f32 zeros, the common case for kernel outputs. Through
+/// `alloc_zeroed` (calloc) rather than malloc + fill: a large buffer comes straight from
+/// fresh pages that are already zero, so the fill (0.3 ms for a 6 MiB conv grad-input)
+/// is skipped where the kernel overwrites the buffer anyway.
 pub(crate) fn zeros_f32(op: &'static str, shape: &Shape) -> Result<Vec<f32>> {
-    try_alloc(op, shape, 0.0f32)
+    let oom = || Error::OutOfMemory { op, shape: shape.clone(), bytes: (shape.numel() as u128) * 4 };
+    let len = shape.checked_numel().ok_or_else(oom)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<f32>(len).map_err(|_| oom())?;
+    // SAFETY: `layout` has a non-zero size; a non-null result is `len` zeroed, aligned
+    // f32s (all-zero bits are 0.0) owned by the Vec, which frees them with the same
+    // layout (the global allocator, capacity `len`).
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout) as *mut f32;
+        if ptr.is_null() {
+            return Err(oom());
+        }
+        Ok(Vec::from_raw_parts(ptr, len, len))
+    }
 }

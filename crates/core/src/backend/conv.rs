@@ -8,31 +8,8 @@
 use crate::backend::cpu::{conv_direct, conv_grad, conv_grad_kernel, conv_im2col, conv_tile, conv_winograd};
 use crate::backend::cpu::{conv_planar, conv_s2d, conv_winograd_grad, scratch};
 pub(crate) use crate::backend::params::Conv2dParams;
-use crate::storage::Storage;
+use crate::storage::{zeros_f32, Storage};
 use crate::{Error, Result, Shape, Tensor};
-
-/// A zeroed output buffer, or an out-of-memory error naming the op. Through
-/// `alloc_zeroed` (calloc) rather than `storage::zeros_f32`'s malloc + fill: a large
-/// buffer comes straight from fresh pages that are already zero, so the fill (0.3 ms for
-/// a 6 MiB grad-input) is skipped, and the kernels overwrite it anyway.
-fn zeros_f32(op: &'static str, shape: &Shape) -> Result<Vec<f32>> {
-    let oom = || Error::OutOfMemory { op, shape: shape.clone(), bytes: (shape.numel() as u128) * 4 };
-    let len = shape.checked_numel().ok_or_else(oom)?;
-    if len == 0 {
-        return Ok(Vec::new());
-    }
-    let layout = std::alloc::Layout::array::<f32>(len).map_err(|_| oom())?;
-    // SAFETY: `layout` has a non-zero size; a non-null result is `len` zeroed, aligned
-    // f32s (all-zero bits are 0.0) owned by the Vec, which frees them with the same
-    // layout (the global allocator, capacity `len`).
-    unsafe {
-        let ptr = std::alloc::alloc_zeroed(layout) as *mut f32;
-        if ptr.is_null() {
-            return Err(oom());
-        }
-        Ok(Vec::from_raw_parts(ptr, len, len))
-    }
-}
 
 fn input_shape(p: &Conv2dParams) -> Shape {
     Shape::new([p.n, p.h, p.w, p.c_in])

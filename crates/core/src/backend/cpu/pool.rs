@@ -15,6 +15,9 @@ use rayon::prelude::*;
 use crate::backend::params::Pool2dParams;
 use crate::threads;
 
+/// Channels per register block of [`argmax_pool2d`].
+const ARG_LANES: usize = 16;
+
 /// Below this many cell visits the fork/join costs more than it gains.
 const PAR_MIN_WORK: usize = 1 << 15;
 
@@ -142,30 +145,62 @@ fn argmax_pool2d(x: &[f32], p: &Pool2dParams, arg: &mut [u32]) {
         arg,
         p.w_out * c,
         work,
-        || vec![0f32; c],
-        |best, r, row| {
+        || (),
+        |_, r, row| {
             let (b, oh) = (r / p.h_out, r % p.h_out);
             let img = &x[b * plane..(b + 1) * plane];
             let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
             for (ow, a) in row.chunks_exact_mut(c).enumerate() {
                 let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
-                best.copy_from_slice(&img[(h0 * p.w + w0) * c..][..c]);
-                a.fill(window_index(p, h0, w0, oh, ow));
-                for ih in h0..h1 {
-                    for iw in w0..w1 {
-                        let k = window_index(p, ih, iw, oh, ow);
-                        let cell = &img[(ih * p.w + iw) * c..][..c];
-                        for ((m, ai), &v) in best.iter_mut().zip(a.iter_mut()).zip(cell) {
-                            // Strictly greater keeps the first of equal maxima.
-                            let take = (v > *m || v.is_nan()) && !m.is_nan();
-                            *m = if take { v } else { *m };
-                            *ai = if take { k } else { *ai };
+                // Blocks of 16 channels held in registers over the whole window: the
+                // select vectorises on fixed-size arrays read in place (copying each cell
+                // into a stack array first stalled on store forwarding).
+                let mut j0 = 0;
+                while j0 + ARG_LANES <= c {
+                    let block = |ih: usize, iw: usize| -> &[f32; ARG_LANES] {
+                        img[(ih * p.w + iw) * c + j0..][..ARG_LANES].try_into().expect("16 lanes")
+                    };
+                    let mut best = *block(h0, w0);
+                    let mut idx = [window_index(p, h0, w0, oh, ow); ARG_LANES];
+                    for ih in h0..h1 {
+                        for iw in w0..w1 {
+                            let (k, cell) = (window_index(p, ih, iw, oh, ow), block(ih, iw));
+                            for l in 0..ARG_LANES {
+                                let take = argmax_takes(cell[l], best[l]);
+                                best[l] = if take { cell[l] } else { best[l] };
+                                idx[l] = if take { k } else { idx[l] };
+                            }
+                        }
+                    }
+                    a[j0..j0 + ARG_LANES].copy_from_slice(&idx);
+                    j0 += ARG_LANES;
+                }
+                if j0 < c {
+                    let tail = &mut a[j0..];
+                    let mut best = img[(h0 * p.w + w0) * c + j0..][..c - j0].to_vec();
+                    tail.fill(window_index(p, h0, w0, oh, ow));
+                    for ih in h0..h1 {
+                        for iw in w0..w1 {
+                            let k = window_index(p, ih, iw, oh, ow);
+                            let cell = &img[(ih * p.w + iw) * c + j0..][..c - j0];
+                            for ((m, ai), &v) in best.iter_mut().zip(tail.iter_mut()).zip(cell) {
+                                let take = argmax_takes(v, *m);
+                                *m = if take { v } else { *m };
+                                *ai = if take { k } else { *ai };
+                            }
                         }
                     }
                 }
             }
         },
     );
+}
+
+/// Whether `v` replaces the running maximum `m`: strictly greater keeps the first of
+/// equal maxima, and the first NaN wins for good.
+#[inline(always)]
+fn argmax_takes(v: f32, m: f32) -> bool {
+    (v > m || v.is_nan()) && !m.is_nan()
 }
 
 /// The backward of [`max_pool2d`]: each output gradient goes to the first maximal cell

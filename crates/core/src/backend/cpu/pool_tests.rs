@@ -58,7 +58,9 @@ fn axis() -> impl Strategy<Value = (usize, usize, usize, (usize, usize))> {
 }
 
 fn problems(batch: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = (Pool2dParams, u64)> {
-    (batch, axis(), axis(), 1usize..=5, any::<u64>()).prop_map(|(n, ha, wa, c, seed)| (problem(n, ha, wa, c), seed))
+    // Few channels, and enough for full 16-lane blocks of argmax_pool2d plus a tail.
+    let channels = prop_oneof![1usize..=5, 15usize..=37];
+    (batch, axis(), axis(), channels, any::<u64>()).prop_map(|(n, ha, wa, c, seed)| (problem(n, ha, wa, c), seed))
 }
 
 fn in_len(p: &Pool2dParams) -> usize {
@@ -156,6 +158,23 @@ fn nan_wins_the_max_and_takes_the_gradient() {
     let mut naive = [0.0; 3];
     reference::max_pool2d_backward(&x, &[2.0], &p, &mut naive);
     assert_eq!(gx, naive);
+
+    // The same inside a 16-lane block: 17 channels, NaN in channel 3 of the middle cell.
+    let p = problem(1, (1, 1, 1, (0, 0)), (3, 3, 3, (0, 0)), 17);
+    let mut x: Vec<f32> = (0..51).map(|i| (i % 7) as f32).collect();
+    x[17 + 3] = f32::NAN;
+    let mut out = vec![0.0; 17];
+    max_pool2d(&x, &p, &mut out);
+    assert!(out[3].is_nan() && !out[4].is_nan());
+    let g = vec![1.0; 17];
+    let (mut gx, mut arg, mut naive) = (vec![9.0; 51], vec![0u32; 17], vec![0.0; 51]);
+    max_pool2d_backward(&x, &g, &p, &mut arg, &mut gx);
+    reference::max_pool2d_backward(&x, &g, &p, &mut naive);
+    assert_eq!(gx[17 + 3], 1.0);
+    assert_eq!(
+        gx.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        naive.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
 }
 
 #[test]
