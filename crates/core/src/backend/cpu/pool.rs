@@ -205,11 +205,15 @@ fn argmax_takes(v: f32, m: f32) -> bool {
 
 /// The backward of [`max_pool2d`]: each output gradient goes to the first maximal cell
 /// of its window; cells shared by overlapping windows sum what they receive.
-/// `arg` is scratch of the output's size.
+/// `arg` is scratch of the output's size (unused where windows tile the input: see
+/// `pool_tiled`).
 ///
 /// # Shapes
 /// `x` and `gx` dense `(n, h, w, c)`; `g` and `arg` dense `(n, h_out, w_out, c)`.
 pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, arg: &mut [u32], gx: &mut [f32]) {
+    if super::pool_tiled::applies(p) {
+        return super::pool_tiled::max_pool2d_backward(x, g, p, gx);
+    }
     argmax_pool2d(x, p, arg);
     let arg = &*arg;
     let c = p.c;

@@ -120,6 +120,28 @@ proptest! {
     }
 }
 
+/// An axis whose windows tile it (stride = pool, no leading pad): `pool_tiled`'s case,
+/// with a trailing pad (`same`) or an uncovered remainder (`valid` on odd sizes).
+fn tiled_axis() -> impl Strategy<Value = (usize, usize, usize, (usize, usize))> {
+    (1usize..=13, 1usize..=4)
+        .prop_flat_map(|(n, k)| (Just(n), Just(k), Just(k), (Just(0), 0..k)))
+        .prop_filter("the padded axis must hold a window", |&(n, k, _, (a, b))| n + a + b >= k)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn tiled_max_pool_backward_matches_reference(
+        n in 1usize..=3, ha in tiled_axis(), wa in tiled_axis(),
+        c in prop_oneof![1usize..=5, 15usize..=37], seed in any::<u64>(),
+    ) {
+        let p = problem(n, ha, wa, c);
+        prop_assert!(crate::backend::cpu::pool_tiled::applies(&p));
+        check_max(&p, seed);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
@@ -136,7 +158,8 @@ fn threaded_path_matches_reference() {
     // with padding, and non-overlapping ones on a batch.
     let overlapping = problem(1, (45, 3, 2, (1, 1)), (44, 3, 2, (2, 0)), 16);
     let tiled = problem(3, (32, 2, 2, (0, 1)), (33, 2, 2, (1, 0)), 12);
-    for (p, seed) in [(overlapping, 7), (tiled, 8)] {
+    let lenet = problem(8, (28, 2, 2, (0, 0)), (27, 2, 2, (0, 0)), 6);
+    for (p, seed) in [(overlapping, 7), (tiled, 8), (lenet, 9)] {
         assert!(out_len(&p) * p.ph * p.pw >= PAR_MIN_WORK);
         check_max(&p, seed);
         check_max(&p, seed + 1);
