@@ -2,6 +2,7 @@
 //! Ops hand it validated tensors; it hands back untracked results. Kernels live under
 //! `cpu/` (fast) and `reference/` (naive test oracles).
 
+pub(crate) mod bias;
 pub(crate) mod conv;
 pub(crate) mod cpu;
 pub(crate) mod lrn;

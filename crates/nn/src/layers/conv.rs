@@ -433,7 +433,15 @@ impl ConvGeometry<'_> {
     }
 
     /// The convolution plus bias, in the layer's data format (before the activation).
-    fn forward(&self, layer: &dyn Layer, x: &Tensor, kernel: &Variable, bias: Option<&Variable>) -> Result<Tensor> {
+    /// The conv, its bias and, when `relu`, a ReLU fused into the bias pass.
+    fn forward(
+        &self,
+        layer: &dyn Layer,
+        x: &Tensor,
+        kernel: &Variable,
+        bias: Option<&Variable>,
+        relu: bool,
+    ) -> Result<Tensor> {
         let spec = ShapeSpec::of(x.shape());
         let c = self.input_channels(layer, &spec)?;
         let kc = kernel.dims()[self.rank()] * self.groups;
@@ -469,8 +477,11 @@ impl ConvGeometry<'_> {
             )?,
             _ => return Err(layer_error(layer, format!("unsupported input shape {}", x.shape()))),
         };
+        // Channels are last here, so the bias (and ReLU) is one fused pass each way.
         if let Some(b) = bias {
-            y = y.add(b.value())?;
+            y = y.add_bias(b.value(), relu)?;
+        } else if relu {
+            y = y.relu()?;
         }
         Ok(self.data_format.from_channels_last(&y)?)
     }
@@ -522,8 +533,9 @@ macro_rules! conv_layer {
             fn call(&self, inputs: &[Tensor], ctx: &mut CallContext) -> Result<Vec<Tensor>> {
                 let x = single(self, inputs)?;
                 let kernel = self.kernel.as_ref().ok_or_else(|| layer_error(self, "called before build"))?;
-                let y = self.geometry().forward(self, x, kernel, self.bias.as_ref())?;
-                let y = self.config.activation.apply(&y)?;
+                let relu = matches!(self.config.activation, Activation::Relu);
+                let y = self.geometry().forward(self, x, kernel, self.bias.as_ref(), relu)?;
+                let y = if relu { y } else { self.config.activation.apply(&y)? };
                 activity_penalty(&self.config.activity_regularizer, &y, ctx)?;
                 Ok(vec![y])
             }

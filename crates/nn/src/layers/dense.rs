@@ -139,11 +139,13 @@ impl Layer for Dense {
         if x.rank() < 2 || x.dims()[x.rank() - 1] != d {
             return Err(layer_error(self, format!("expected an input of shape (..., {d}), got {}", x.shape())));
         }
-        let mut y = x.matmul(kernel.value())?;
-        if let Some(b) = &self.bias {
-            y = y.add(b.value())?;
-        }
-        let y = self.config.activation.apply(&y)?;
+        let y = x.matmul(kernel.value())?;
+        // The bias (and a ReLU) in one fused pass each way.
+        let y = match (&self.bias, &self.config.activation) {
+            (Some(b), Activation::Relu) => y.add_bias(b.value(), true)?,
+            (Some(b), act) => act.apply(&y.add_bias(b.value(), false)?)?,
+            (None, act) => act.apply(&y)?,
+        };
         activity_penalty(&self.config.activity_regularizer, &y, ctx)?;
         Ok(vec![y])
     }
