@@ -3,7 +3,7 @@
 Both train the same network on batches of 64 28x28x1 images with 2 threads each:
 - `--model lenet-recipe` (default): what `fovea train lenet` trains — conv 6@5x5 same -
   batch norm - relu - maxpool 2 - conv 16@5x5 same - batch norm - relu - maxpool 2 -
-  dense 120 - dropout 0.3 - dense 84 - dropout 0.3 - dense 10, Adam (lr 1e-3);
+  dense 120 - dropout 0.1 - dense 84 - dropout 0.1 - dense 10, Adam (lr 1e-3);
 - `--model lenet`: classic LeNet-5 (conv 6@5x5 same - relu - maxpool 2 - conv 16@5x5 -
   relu - maxpool 2 - dense 120 - dense 84 - dense 10), SGD with momentum 0.9.
 Both use cross-entropy on class ids. Rounds alternate
@@ -53,8 +53,8 @@ def torch_lenet_recipe():
         nn.Conv2d(6, 16, 5, padding=2, bias=False), nn.BatchNorm2d(16, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(784, 120), nn.ReLU(), nn.Dropout(0.3),
-        nn.Linear(120, 84), nn.ReLU(), nn.Dropout(0.3),
+        nn.Linear(784, 120), nn.ReLU(), nn.Dropout(0.1),
+        nn.Linear(120, 84), nn.ReLU(), nn.Dropout(0.1),
         nn.Linear(84, 10),
     )
 

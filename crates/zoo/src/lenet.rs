@@ -33,7 +33,7 @@ impl LeNetConfig {
 
 impl Default for LeNetConfig {
     fn default() -> Self {
-        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.3, same_padding: true }
+        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.1, same_padding: true }
     }
 }
 

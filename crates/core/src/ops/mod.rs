@@ -2,6 +2,7 @@
 //! output shape, calls the backend, and records its backward beside its forward.
 //! Most ops are also methods on [`crate::Tensor`].
 
+pub mod batch_norm;
 pub mod bias;
 pub mod binary;
 pub mod conv;

@@ -171,6 +171,23 @@ impl BatchNormalization {
         Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
     }
 
+    /// Training with batch statistics over a channels-last input: the fused core op
+    /// (three passes each way), then Keras's moving-average update.
+    fn train_channels_last(&self, x: &Tensor, w: &Weights, c: usize) -> Result<Vec<Tensor>> {
+        let out = x.batch_norm_train(
+            w.gamma.as_ref().map(|g| g.value()),
+            w.beta.as_ref().map(|b| b.value()),
+            self.config.epsilon,
+        )?;
+        debug_assert_eq!(out.mean.numel(), c);
+        let m = self.config.momentum;
+        no_grad(|| -> Result<()> {
+            w.moving_mean.assign(&ema(w.moving_mean.value(), &out.mean, m)?)?;
+            w.moving_variance.assign(&ema(w.moving_variance.value(), &out.variance, m)?)
+        })?;
+        Ok(vec![out.y])
+    }
+
     fn check_clipping(&self) -> Result<()> {
         let c = &self.config.renorm_clipping;
         if let (Some(rmax), Some(rmin)) = (c.rmax, c.rmin) {
@@ -272,6 +289,9 @@ impl Layer for BatchNormalization {
                     x.shape()
                 ),
             ));
+        }
+        if ctx.training && w.renorm.is_none() && w.rank >= 2 && w.axis + 1 == w.rank && x.numel() > 0 {
+            return self.train_channels_last(x, w, c);
         }
         let mut bshape = vec![1usize; w.rank];
         bshape[w.axis] = c;

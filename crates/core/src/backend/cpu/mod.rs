@@ -1,5 +1,6 @@
 //! Fast CPU kernels: plain functions over slices and a params struct.
 
+pub(crate) mod batch_norm;
 pub(crate) mod bias;
 pub(crate) mod conv_direct;
 #[cfg(test)]
