@@ -55,7 +55,7 @@ pub(crate) fn avg_pool2d(x: &Tensor, p: &Pool2dParams, name: &'static str) -> Re
 pub(crate) fn max_pool2d_backward(x: &Tensor, g: &Tensor, p: &Pool2dParams, name: &'static str) -> Result<Tensor> {
     let shape = in_shape(p);
     let mut gx = zeros_f32(name, &shape)?;
-    let mut arg = try_alloc(name, &out_shape(p), 0u32)?;
+    let mut arg = try_alloc(name, &Shape::new([cpu::pool::argmax_scratch_len(p)]), 0u32)?;
     with_f32(x, &shape, name, |xs| {
         with_f32(g, &out_shape(p), name, |gs| cpu::pool::max_pool2d_backward(xs, gs, p, &mut arg, &mut gx))
     })??;

@@ -34,6 +34,7 @@ pub(crate) mod lrn;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod pool;
+pub(crate) mod pool_avx512;
 pub(crate) mod pool_tiled;
 pub(crate) mod reduce;
 #[cfg(test)]

@@ -76,6 +76,12 @@ fn for_each_row<T: Send, S>(
 /// # Shapes
 /// `x` dense `(n, h, w, c)`, `out` dense `(n, h_out, w_out, c)`.
 pub(crate) fn max_pool2d(x: &[f32], p: &Pool2dParams, out: &mut [f32]) {
+    max_pool2d_on(x, p, out, super::pool_avx512::available())
+}
+
+/// [`max_pool2d`] with the AVX-512 window kernel (`simd`, which must be available) or
+/// the portable loop; tests run both.
+pub(crate) fn max_pool2d_on(x: &[f32], p: &Pool2dParams, out: &mut [f32], simd: bool) {
     let (c, plane) = (p.c, p.h * p.w * p.c);
     let work = out.len().saturating_mul(p.ph * p.pw);
     for_each_row(
@@ -89,6 +95,14 @@ pub(crate) fn max_pool2d(x: &[f32], p: &Pool2dParams, out: &mut [f32]) {
             let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
             for (ow, o) in row.chunks_exact_mut(c).enumerate() {
                 let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+                if simd {
+                    // ok: internal invariant that the unchecked reads rely on.
+                    assert!((h1 - 1) * p.w + w1 <= p.h * p.w, "max_pool2d: window out of range");
+                    // SAFETY: reads cells (ih, iw) with ih < h1 <= h, iw < w1 <= w of this
+                    // image (asserted), channels < c (masked); AVX-512F was detected.
+                    unsafe { super::pool_avx512::max_window(img, (h0, h1), (w0, w1), p.w, o) };
+                    continue;
+                }
                 o.copy_from_slice(&img[(h0 * p.w + w0) * c..][..c]);
                 for ih in h0..h1 {
                     for cell in img[(ih * p.w + w0) * c..(ih * p.w + w1) * c].chunks_exact(c) {
@@ -203,16 +217,42 @@ fn argmax_takes(v: f32, m: f32) -> bool {
     (v > m || v.is_nan()) && !m.is_nan()
 }
 
+/// How long the `arg` scratch of [`max_pool2d_backward`] must be: the output's size
+/// where the portable gather runs, nothing where a window kernel does.
+pub(crate) fn argmax_scratch_len(p: &Pool2dParams) -> usize {
+    if super::pool_tiled::applies(p) || super::pool_avx512::available() {
+        0
+    } else {
+        p.n * p.h_out * p.w_out * p.c
+    }
+}
+
 /// The backward of [`max_pool2d`]: each output gradient goes to the first maximal cell
 /// of its window; cells shared by overlapping windows sum what they receive.
-/// `arg` is scratch of the output's size (unused where windows tile the input: see
-/// `pool_tiled`).
+/// `arg` is scratch of [`argmax_scratch_len`] (the output's size for the portable
+/// gather; empty where a window kernel runs).
 ///
 /// # Shapes
-/// `x` and `gx` dense `(n, h, w, c)`; `g` and `arg` dense `(n, h_out, w_out, c)`.
+/// `x` and `gx` dense `(n, h, w, c)`; `g` dense `(n, h_out, w_out, c)`.
 pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, arg: &mut [u32], gx: &mut [f32]) {
+    max_pool2d_backward_on(x, g, p, arg, gx, super::pool_avx512::available())
+}
+
+/// [`max_pool2d_backward`] with the AVX-512 kernels (`simd`, which must be available)
+/// or the portable loops; tests run both.
+pub(crate) fn max_pool2d_backward_on(
+    x: &[f32],
+    g: &[f32],
+    p: &Pool2dParams,
+    arg: &mut [u32],
+    gx: &mut [f32],
+    simd: bool,
+) {
     if super::pool_tiled::applies(p) {
-        return super::pool_tiled::max_pool2d_backward(x, g, p, gx);
+        return super::pool_tiled::max_pool2d_backward(x, g, p, simd, gx);
+    }
+    if simd {
+        return scatter_backward(x, g, p, gx);
     }
     argmax_pool2d(x, p, arg);
     let arg = &*arg;
@@ -241,6 +281,28 @@ pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, arg: &
             }
         },
     );
+}
+
+/// [`max_pool2d_backward`] through `pool_avx512::max_backward_image`, images in parallel.
+fn scatter_backward(x: &[f32], g: &[f32], p: &Pool2dParams, gx: &mut [f32]) {
+    let (plane, out_plane) = (p.h * p.w * p.c, p.h_out * p.w_out * p.c);
+    if plane == 0 || gx.is_empty() {
+        return;
+    }
+    // ok: internal invariant that the unchecked reads rely on.
+    assert!(x.len() >= p.n * plane && g.len() >= p.n * out_plane, "max_pool2d_backward: buffers too small");
+    let image = |(b, gimg): (usize, &mut [f32])| {
+        // SAFETY: AVX-512F was detected; the slices are image b of x, g and gx, shaped as
+        // `p` says (asserted above), and every window cell lies inside the image.
+        unsafe {
+            super::pool_avx512::max_backward_image(&x[b * plane..][..plane], &g[b * out_plane..][..out_plane], p, gimg)
+        }
+    };
+    if p.n > 1 && gx.len() >= PAR_MIN_WORK && threads::num_threads() > 1 {
+        threads::run(|| gx.par_chunks_mut(plane).enumerate().for_each(image));
+    } else {
+        gx.chunks_mut(plane).enumerate().for_each(image);
+    }
 }
 
 /// The backward of [`avg_pool2d`]: each real cell of a window receives the window's

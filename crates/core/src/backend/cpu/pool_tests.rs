@@ -91,6 +91,13 @@ fn check_max(p: &Pool2dParams, seed: u64) {
     reference::max_pool2d_backward(&x, &g, p, &mut gnaive);
     // Same cells, same summation order: exactly equal.
     assert_eq!(gfast, gnaive, "max backward; {p:?}");
+    // The portable loops too, where the SIMD ones ran above.
+    let mut portable = vec![f32::NAN; out_len(p)];
+    max_pool2d_on(&x, p, &mut portable, false);
+    assert_eq!(portable, naive, "portable max forward; {p:?}");
+    let mut gportable = vec![f32::NAN; in_len(p)];
+    max_pool2d_backward_on(&x, &g, p, &mut arg, &mut gportable, false);
+    assert_eq!(gportable, gnaive, "portable max backward; {p:?}");
 }
 
 fn check_avg(p: &Pool2dParams, seed: u64) {

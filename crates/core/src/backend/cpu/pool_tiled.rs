@@ -30,28 +30,18 @@ fn takes(v: f32, m: f32) -> bool {
 ///
 /// # Shapes
 /// `x` and `gx` dense `(n, h, w, c)`; `g` dense `(n, h_out, w_out, c)`.
-pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, gx: &mut [f32]) {
+/// `simd` picks the AVX-512 window kernel (it must be available) over the portable
+/// loop; tests run both.
+pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, simd: bool, gx: &mut [f32]) {
     let plane = p.h * p.w * p.c;
     if plane == 0 || gx.is_empty() {
         return;
     }
-    let simd = avx512_available();
     let image = |(b, gimg): (usize, &mut [f32])| image_backward(&x[b * plane..][..plane], g, b, p, simd, gimg);
     if p.n > 1 && gx.len() >= 1 << 14 && threads::num_threads() > 1 {
         threads::run(|| gx.par_chunks_mut(plane).enumerate().for_each(image));
     } else {
         gx.chunks_mut(plane).enumerate().for_each(image);
-    }
-}
-
-fn avx512_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 

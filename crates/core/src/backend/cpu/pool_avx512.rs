@@ -1,0 +1,120 @@
+//! AVX-512 max-pool forward: each output cell's window is reduced 16 channels at a time
+//! in a register (masked for the channel tail), where the portable loop in `pool.rs`
+//! updates the output slice in memory once per window cell with 4-wide SSE.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// Whether [`max_window`] may be called.
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `o[j] = max over the window rows h0..h1, columns w0..w1 of img[(ih * w + iw) * c + j]`,
+/// NaN winning as in the portable kernel.
+///
+/// # Safety
+/// [`available`] returned true; `img` holds every cell of the window (checked by the
+/// caller), `o` holds `c` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn max_window(
+    img: &[f32],
+    (h0, h1): (usize, usize),
+    (w0, w1): (usize, usize),
+    w: usize,
+    o: &mut [f32],
+) {
+    let c = o.len();
+    let src = img.as_ptr();
+    let mut j0 = 0;
+    while j0 < c {
+        let m: __mmask16 = if c - j0 >= 16 { 0xffff } else { (1u16 << (c - j0)) - 1 };
+        let mut best = _mm512_maskz_loadu_ps(m, src.add((h0 * w + w0) * c + j0));
+        for ih in h0..h1 {
+            for iw in w0..w1 {
+                let v = _mm512_maskz_loadu_ps(m, src.add((ih * w + iw) * c + j0));
+                let take = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best) | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+                best = _mm512_mask_mov_ps(best, take, v);
+            }
+        }
+        _mm512_mask_storeu_ps(o.as_mut_ptr().add(j0), m, best);
+        j0 += 16;
+    }
+}
+
+/// Never called: [`available`] is false off x86-64.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) unsafe fn max_window(_: &[f32], _: (usize, usize), _: (usize, usize), _: usize, _: &mut [f32]) {
+    unreachable!("max_window without AVX-512")
+}
+
+/// The max-pool backward of one image by scatter: each output cell's window finds its
+/// first maximum per channel in registers (the rule of the portable `argmax_pool2d`:
+/// strictly greater keeps the first of equal maxima, the first NaN wins for good), and
+/// its gradient is added there. Output cells go in row-major order, so every input cell
+/// sums what it receives in the order the portable gather sums it: the results are
+/// identical. Overlapping windows make images the unit of parallel work.
+///
+/// # Safety
+/// [`available`] returned true; `img` and `gimg` are one image `(h, w, c)` and `gout`
+/// its `(h_out, w_out, c)` output gradient, as `p` describes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn max_backward_image(
+    img: &[f32],
+    gout: &[f32],
+    p: &crate::backend::params::Pool2dParams,
+    gimg: &mut [f32],
+) {
+    let (c, w) = (p.c, p.w);
+    gimg.fill(0.0);
+    let src = img.as_ptr();
+    let mut idx = [0i32; 16];
+    for oh in 0..p.h_out {
+        let h0 = (oh * p.stride_h).saturating_sub(p.pad_top);
+        let h1 = (oh * p.stride_h + p.ph).saturating_sub(p.pad_top).min(p.h);
+        for ow in 0..p.w_out {
+            let w0 = (ow * p.stride_w).saturating_sub(p.pad_left);
+            let w1 = (ow * p.stride_w + p.pw).saturating_sub(p.pad_left).min(w);
+            let go = &gout[(oh * p.w_out + ow) * c..][..c];
+            let mut j0 = 0;
+            while j0 < c {
+                let len = (c - j0).min(16);
+                let m: __mmask16 = if len == 16 { 0xffff } else { (1u16 << len) - 1 };
+                let first = (h0 * w + w0) as i32;
+                let mut best = _mm512_maskz_loadu_ps(m, src.add(first as usize * c + j0));
+                let mut arg = _mm512_set1_epi32(first);
+                for ih in h0..h1 {
+                    for iw in w0..w1 {
+                        let cell = (ih * w + iw) as i32;
+                        let v = _mm512_maskz_loadu_ps(m, src.add(cell as usize * c + j0));
+                        let greater =
+                            _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best) | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+                        let take = greater & _mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best);
+                        best = _mm512_mask_mov_ps(best, take, v);
+                        arg = _mm512_mask_mov_epi32(arg, take, _mm512_set1_epi32(cell));
+                    }
+                }
+                _mm512_storeu_si512(idx.as_mut_ptr().cast(), arg);
+                for l in 0..len {
+                    gimg[idx[l] as usize * c + j0 + l] += go[j0 + l];
+                }
+                j0 += 16;
+            }
+        }
+    }
+}
+
+/// Never called: [`available`] is false off x86-64.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) unsafe fn max_backward_image(_: &[f32], _: &[f32], _: &crate::backend::params::Pool2dParams, _: &mut [f32]) {
+    unreachable!("max_backward_image without AVX-512")
+}
