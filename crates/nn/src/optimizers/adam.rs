@@ -61,18 +61,22 @@ impl UpdateRule for Rule {
         let alpha = lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
         let (m, rest) = slots.split_at_mut(1);
         let (v, v_hat) = rest.split_at_mut(1);
-        let (m, v) = (&mut m[0], &mut v[0]);
-        for i in 0..w.len() {
-            m[i] += (g[i] - m[i]) * c1;
-            v[i] += (g[i] * g[i] - v[i]) * c2;
-            let v_used = match v_hat.first_mut() {
-                Some(h) => {
-                    h[i] = h[i].max(v[i]);
-                    h[i]
-                }
-                None => v[i],
-            };
-            w[i] -= m[i] * alpha / (v_used.sqrt() + self.epsilon);
+        let (m, v, eps) = (&mut m[0], &mut v[0], self.epsilon);
+        // Zipped slices without a branch inside: the loop vectorises (square roots and
+        // divisions included), the same operations in the same order per element.
+        let mvw = w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
+        match v_hat.first_mut() {
+            Some(h) => mvw.zip(h.iter_mut()).for_each(|(((w, &g), (m, v)), h)| {
+                *m += (g - *m) * c1;
+                *v += (g * g - *v) * c2;
+                *h = h.max(*v);
+                *w -= *m * alpha / (h.sqrt() + eps);
+            }),
+            None => mvw.for_each(|((w, &g), (m, v))| {
+                *m += (g - *m) * c1;
+                *v += (g * g - *v) * c2;
+                *w -= *m * alpha / (v.sqrt() + eps);
+            }),
         }
     }
 }
