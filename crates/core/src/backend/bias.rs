@@ -2,7 +2,7 @@
 
 use super::cpu;
 use crate::storage::{zeros_f32, Storage};
-use crate::{Error, Result, Shape, Tensor};
+use crate::{Result, Shape, Tensor};
 
 fn dense<'a>(t: &Tensor, s: &'a Storage, name: &'static str) -> Result<&'a [f32]> {
     let range =

@@ -213,7 +213,7 @@ fn argmax_pool2d(x: &[f32], p: &Pool2dParams, arg: &mut [u32]) {
 /// Whether `v` replaces the running maximum `m`: strictly greater keeps the first of
 /// equal maxima, and the first NaN wins for good.
 #[inline(always)]
-fn argmax_takes(v: f32, m: f32) -> bool {
+pub(super) fn argmax_takes(v: f32, m: f32) -> bool {
     (v > m || v.is_nan()) && !m.is_nan()
 }
 

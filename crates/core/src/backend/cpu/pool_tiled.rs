@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use super::pool::argmax_takes as takes;
 use crate::backend::params::Pool2dParams;
 use crate::threads;
 
@@ -17,13 +18,6 @@ const LANES: usize = 16;
 /// Whether [`max_pool2d_backward`] handles `p`.
 pub(crate) fn applies(p: &Pool2dParams) -> bool {
     p.stride_h == p.ph && p.stride_w == p.pw && p.pad_top == 0 && p.pad_left == 0
-}
-
-/// Whether `v` replaces the running maximum `m`: strictly greater keeps the first of
-/// equal maxima (row-major window order), and the first NaN wins for good.
-#[inline(always)]
-fn takes(v: f32, m: f32) -> bool {
-    (v > m || v.is_nan()) && !m.is_nan()
 }
 
 /// The backward of max pooling where [`applies`] holds; every element of `gx` is written.
