@@ -5,9 +5,7 @@ use crate::storage::{zeros_f32, Storage};
 use crate::{Result, Shape, Tensor};
 
 fn dense<'a>(t: &Tensor, s: &'a Storage, name: &'static str) -> Result<&'a [f32]> {
-    let range =
-        t.layout().contiguous_range().ok_or_else(|| Error::arg(name, "internal: expected a contiguous tensor"))?;
-    Ok(&s.as_f32(name)?[range])
+    Ok(&s.as_f32(name)?[super::dense_range(t, name)?])
 }
 
 /// `x + b` along the last axis, ReLU'd when `relu`. Untracked.
