@@ -20,7 +20,7 @@ const PAR_MIN: usize = 1 << 15;
 
 /// The period over which channel parameters repeat: `lcm(c, 16)` when that is small
 /// enough to hold, else `c`. Always a multiple of `c` that divides `BLOCK_ROWS * c`.
-fn period(c: usize) -> usize {
+pub(super) fn period(c: usize) -> usize {
     let (mut a, mut b) = (c, 16);
     while b != 0 {
         (a, b) = (b, a % b);
@@ -34,7 +34,7 @@ fn period(c: usize) -> usize {
 }
 
 /// `v` (per channel) repeated to the period `l`.
-fn repeat(v: &[f32], l: usize) -> Vec<f32> {
+pub(super) fn repeat(v: &[f32], l: usize) -> Vec<f32> {
     v.iter().copied().cycle().take(l).collect()
 }
 

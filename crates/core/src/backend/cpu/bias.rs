@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use super::batch_norm::{period, repeat};
 use crate::threads;
 
 /// Rows per task: the unit of both the parallel split and the bias-gradient partials.
@@ -26,12 +27,16 @@ pub(crate) fn forward(x: &[f32], b: &[f32], relu: bool, out: &mut [f32]) {
     if c == 0 || out.is_empty() {
         return;
     }
+    // Walk periods of lcm(c, 16) elements over which the bias repeats: full-width
+    // vector loops even for LeNet's 6 channels.
+    let l = period(c);
+    let bl = repeat(b, l);
     let block = |(xs, os): (&[f32], &mut [f32])| {
-        for (xr, or) in xs.chunks_exact(c).zip(os.chunks_exact_mut(c)) {
+        for (xr, or) in xs.chunks(l).zip(os.chunks_mut(l)) {
             if relu {
-                or.iter_mut().zip(xr).zip(b).for_each(|((o, &v), &bv)| *o = (v + bv).max(0.0));
+                or.iter_mut().zip(xr).zip(&bl).for_each(|((o, &v), &bv)| *o = (v + bv).max(0.0));
             } else {
-                or.iter_mut().zip(xr).zip(b).for_each(|((o, &v), &bv)| *o = v + bv);
+                or.iter_mut().zip(xr).zip(&bl).for_each(|((o, &v), &bv)| *o = v + bv);
             }
         }
     };
@@ -55,13 +60,14 @@ pub(crate) fn backward(y: &[f32], g: &[f32], dx: Option<&mut [f32]>, db: &mut [f
     if c == 0 || g.is_empty() {
         return;
     }
-    let n = BLOCK_ROWS * c;
+    let (n, l) = (BLOCK_ROWS * c, period(c));
+    // Per block, lanes of one period accumulate; they fold into channels at the end.
     let partial = |gs: &[f32], ys: &[f32], mut ds: Option<&mut [f32]>| -> Vec<f32> {
-        let mut acc = vec![0f32; c];
-        for (r, gr) in gs.chunks_exact(c).enumerate() {
+        let mut acc = vec![0f32; l];
+        for (i, gr) in gs.chunks(l).enumerate() {
             match ds.as_deref_mut() {
                 Some(ds) => {
-                    let (yr, dr) = (&ys[r * c..][..c], &mut ds[r * c..][..c]);
+                    let (yr, dr) = (&ys[i * l..], &mut ds[i * l..]);
                     for (((a, d), &gv), &yv) in acc.iter_mut().zip(dr).zip(gr).zip(yr) {
                         *d = if yv > 0.0 { gv } else { 0.0 };
                         *a += *d;
@@ -87,7 +93,9 @@ pub(crate) fn backward(y: &[f32], g: &[f32], dx: Option<&mut [f32]>, db: &mut [f
         None => g.chunks(n).map(|gs| partial(gs, &[], None)).collect(),
     };
     for p in partials {
-        db.iter_mut().zip(&p).for_each(|(d, &v)| *d += v);
+        for (i, &v) in p.iter().enumerate() {
+            db[i % c] += v;
+        }
     }
 }
 
