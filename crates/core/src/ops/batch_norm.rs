@@ -54,9 +54,11 @@ impl Tensor {
         if !(epsilon.is_finite() && epsilon >= 0.0) {
             return Err(Error::arg(OP, format!("epsilon must be finite and >= 0, got {epsilon}")));
         }
-        let x = self.detach().contiguous()?.to_vec_f32()?;
-        let ones = vec![1f32; c];
-        let gamma_v = gamma.map(|g| g.to_vec_f32()).transpose()?.unwrap_or_else(|| ones.clone());
+        // Read in place (a contiguous input shares its storage; no copy) and kept so for
+        // the backward, as the other ops keep their saved inputs.
+        let xt = self.detach().contiguous()?;
+        let x = xt.f32_data(OP)?;
+        let gamma_v = gamma.map(|g| g.to_vec_f32()).transpose()?.unwrap_or_else(|| vec![1f32; c]);
         let beta_v = beta.map(|b| b.to_vec_f32()).transpose()?;
         let (mean, var) = kernel::moments(&x, c);
         let rstd: Vec<f32> = var.iter().map(|&v| 1.0 / (v + epsilon).sqrt()).collect();
@@ -69,6 +71,7 @@ impl Tensor {
         kernel::normalize(&x, &scale, &shift, &mut y);
         let y = Tensor::from_vec(y, self.shape().clone())?;
         let (mean_t, var_t) = (Tensor::from_vec(mean.clone(), [c])?, Tensor::from_vec(var, [c])?);
+        drop(x);
 
         let mut inputs = vec![self];
         inputs.extend(gamma);
@@ -77,7 +80,8 @@ impl Tensor {
         let shape = self.shape().clone();
         let y = record(y, OP, &inputs, move || {
             Box::new(move |g, _| {
-                let g = g.contiguous()?.to_vec_f32()?;
+                let (x, gt) = (xt.f32_data(OP)?, g.contiguous()?);
+                let g = gt.f32_data(OP)?;
                 let mut dx = vec![0f32; x.len()];
                 let (dgamma, dbeta) = kernel::backward(&x, &g, &mean, &rstd, &gamma_v, &mut dx);
                 let mut grads = vec![Some(Tensor::from_vec(dx, shape.clone())?)];
