@@ -77,7 +77,7 @@ pub(crate) unsafe fn max_backward_image(
     let (c, w) = (p.c, p.w);
     gimg.fill(0.0);
     let src = img.as_ptr();
-    let mut idx = [0i32; 16];
+    let dst = gimg.as_mut_ptr();
     for oh in 0..p.h_out {
         let h0 = (oh * p.stride_h).saturating_sub(p.pad_top);
         let h1 = (oh * p.stride_h + p.ph).saturating_sub(p.pad_top).min(p.h);
@@ -103,9 +103,16 @@ pub(crate) unsafe fn max_backward_image(
                         arg = _mm512_mask_mov_epi32(arg, take, _mm512_set1_epi32(cell));
                     }
                 }
-                _mm512_storeu_si512(idx.as_mut_ptr().cast(), arg);
-                for l in 0..len {
-                    gimg[idx[l] as usize * c + j0 + l] += go[j0 + l];
+                // The gradient goes to each lane's winning cell: one masked
+                // read-add-write per window cell instead of a scalar store per lane.
+                let gv = _mm512_maskz_loadu_ps(m, go.as_ptr().add(j0));
+                for ih in h0..h1 {
+                    for iw in w0..w1 {
+                        let cell = (ih * w + iw) as i32;
+                        let hit = _mm512_mask_cmpeq_epi32_mask(m, arg, _mm512_set1_epi32(cell));
+                        let dst = dst.add(cell as usize * c + j0);
+                        _mm512_mask_storeu_ps(dst, hit, _mm512_add_ps(_mm512_maskz_loadu_ps(hit, dst), gv));
+                    }
                 }
                 j0 += 16;
             }
