@@ -102,6 +102,9 @@ const CASES: &[Case] = &[
     Case { name: "alphago-first", op: conv(16, 19, 48, 192, 5, 1, 2) },
     Case { name: "conv-1x1", op: conv(8, 28, 256, 64, 1, 1, 0) },
     Case { name: "mnist", op: conv(64, 28, 32, 64, 3, 1, 1) },
+    // The two convolutions of `fovea train lenet`'s network at batch 64.
+    Case { name: "lenet-conv1", op: conv(64, 28, 1, 16, 5, 1, 2) },
+    Case { name: "lenet-conv2", op: conv(64, 14, 16, 32, 5, 1, 2) },
     Case { name: "alexnet-pool1", op: Op::MaxPool { n: 8, h: 55, w: 55, c: 96 } },
     Case { name: "alexnet-pool2", op: Op::MaxPool { n: 8, h: 27, w: 27, c: 256 } },
     Case { name: "alexnet-pool3", op: Op::MaxPool { n: 8, h: 13, w: 13, c: 256 } },
@@ -112,7 +115,7 @@ const CASES: &[Case] = &[
 ];
 
 /// The op under test as a function of its operands (input first, weights second).
-type OpFn = Box<dyn Fn(&[Tensor]) -> Result<Tensor>>;
+type OpFn = Box<dyn Fn(&[Tensor]) -> Result<Tensor> + Sync>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pass {
@@ -256,7 +259,7 @@ fn time_pass(
     pass: Pass,
     inputs: &[Tensor],
     grad_out: &Tensor,
-    f: &dyn Fn(&[Tensor]) -> Result<Tensor>,
+    f: &(dyn Fn(&[Tensor]) -> Result<Tensor> + Sync),
     reps: usize,
 ) -> Result<Timing> {
     let tracks = |i: usize| match pass {
@@ -268,10 +271,13 @@ fn time_pass(
     let vars: Vec<Tensor> =
         inputs.iter().enumerate().map(|(i, t)| if tracks(i) { t.requires_grad() } else { t.clone() }).collect();
     const WARMUP: usize = 1;
+    // The op runs on fovea's pool, as a model's layers do (Model::call and backward run
+    // there), rather than paying a hand-off to the pool and back on each call.
+    let op = |vars: &[Tensor]| fovea_core::on_pool(|| f(vars));
     match pass {
-        Pass::Forward => time_reps(WARMUP, reps, || Ok(()), |()| f(&vars)),
-        Pass::GradInput | Pass::GradKernel => time_reps(WARMUP, reps, || f(&vars), |y| y.backward_with_grad(grad_out)),
-        Pass::ForwardBackward => time_reps(WARMUP, reps, || Ok(()), |()| f(&vars)?.backward_with_grad(grad_out)),
+        Pass::Forward => time_reps(WARMUP, reps, || Ok(()), |()| op(&vars)),
+        Pass::GradInput | Pass::GradKernel => time_reps(WARMUP, reps, || op(&vars), |y| y.backward_with_grad(grad_out)),
+        Pass::ForwardBackward => time_reps(WARMUP, reps, || Ok(()), |()| op(&vars)?.backward_with_grad(grad_out)),
     }
 }
 

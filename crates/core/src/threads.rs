@@ -76,3 +76,17 @@ pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     // install runs `f` directly when already on one of the pool's threads.
     pool().install(f)
 }
+
+/// Runs `f` on one of fovea's pool threads. Every parallel kernel that `f` calls then
+/// forks from inside the pool, which costs a join instead of a round trip through the
+/// calling thread: from outside, each kernel's parallel region would wake the pool and
+/// put the caller to sleep until it finished. Training loops run each step this way,
+/// where a small network's step holds dozens of short parallel regions; models run
+/// their layers this way and the autodiff engine its backward.
+///
+/// `f` sees the caller's graph-recording state ([`crate::no_grad`] carries over), which
+/// is otherwise kept per thread.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let grad = crate::autodiff::is_grad_enabled();
+    run(move || crate::autodiff::with_grad_enabled(grad, f))
+}

@@ -186,3 +186,19 @@ fn the_gradient_checker_reports_a_mismatch() {
     let n = check_gradients(|v| v[0].mul(&v[1]), &[t(&[1.0, 2.0], &[2]), t(&[3.0], &[1])], GradCheck::default());
     assert_eq!(n.unwrap(), 3);
 }
+
+#[test]
+fn on_pool_carries_the_callers_recording_state() {
+    use fovea_core::{on_pool, Tensor};
+    assert!(on_pool(is_grad_enabled));
+    assert!(!no_grad(|| on_pool(is_grad_enabled)));
+    // Ops run on the pool under the caller's no_grad record nothing...
+    let w = Tensor::from_vec(vec![1.0f32, 2.0], [2]).unwrap().requires_grad();
+    let y = no_grad(|| on_pool(|| w.mul_scalar(3.0))).unwrap();
+    assert!(!y.tracks_grad());
+    // ...and the pool thread's own state is restored afterwards.
+    assert!(on_pool(is_grad_enabled));
+    // A backward (which runs on the pool) still reaches the caller's variables.
+    let g = w.mul(&w).unwrap().sum_all().unwrap().backward().unwrap();
+    assert_eq!(g.get(&w).unwrap().to_vec_f32().unwrap(), [2.0, 4.0]);
+}

@@ -56,6 +56,18 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` with graph recording set to `enabled` on this thread, then restores it.
+pub(crate) fn with_grad_enabled<R>(enabled: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            GRAD_ENABLED.with(|g| g.set(self.0));
+        }
+    }
+    let _restore = Restore(GRAD_ENABLED.with(|g| g.replace(enabled)));
+    f()
+}
+
 /// Disables graph recording on this thread until dropped.
 pub struct NoGradGuard {
     previous: bool,
@@ -135,6 +147,11 @@ impl Tensor {
 
     /// Backward from a given output gradient `grad` (same shape as this tensor).
     pub fn backward_with_grad(&self, grad: &Tensor) -> Result<Gradients> {
+        // The backward's kernels fork from inside the pool (see `on_pool`).
+        crate::on_pool(|| self.backward_here(grad))
+    }
+
+    fn backward_here(&self, grad: &Tensor) -> Result<Gradients> {
         if grad.shape() != self.shape() {
             return Err(Error::Autodiff(format!(
                 "seed gradient of shape {} for a tensor of shape {}",

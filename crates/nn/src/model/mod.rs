@@ -210,8 +210,13 @@ impl Model {
     }
 
     /// Runs the graph on `inputs` (one tensor per model input) and returns the outputs.
-    /// Input shapes are checked against the input specs.
+    /// Input shapes are checked against the input specs. Runs on fovea's thread pool
+    /// (see [`fovea_core::on_pool`]), so the layers' parallel kernels fork from inside it.
     pub fn call(&self, inputs: &[Tensor], ctx: &mut CallContext) -> Result<Vec<Tensor>> {
+        fovea_core::on_pool(|| self.call_here(inputs, ctx))
+    }
+
+    fn call_here(&self, inputs: &[Tensor], ctx: &mut CallContext) -> Result<Vec<Tensor>> {
         if inputs.len() != self.inputs.len() {
             return Err(self.error(format!("expects {} inputs, got {}", self.inputs.len(), inputs.len())));
         }

@@ -77,16 +77,20 @@ impl CompiledModel {
     /// `x` is `(n, ...)`; the result is `(n, ...)` as the model's single output.
     pub fn predict(&self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
         let n = samples(&self.model, x, None, batch_size)?;
-        no_grad(|| {
-            let mut rng = Rng::new(0);
-            let mut outs = Vec::new();
-            for start in (0..n).step_by(batch_size) {
-                let xb = x.narrow(0, start, batch_size.min(n - start))?;
-                let mut ctx = CallContext::new(false, &mut rng);
-                outs.push(single_output(&self.model, &xb, &mut ctx)?);
-            }
-            let refs: Vec<&Tensor> = outs.iter().collect();
-            Ok(Tensor::concat(&refs, 0)?)
+        let model = &self.model;
+        // On fovea's pool so that each batch's kernels fork from inside it.
+        fovea_core::on_pool(|| {
+            no_grad(|| {
+                let mut rng = Rng::new(0);
+                let mut outs = Vec::new();
+                for start in (0..n).step_by(batch_size) {
+                    let xb = x.narrow(0, start, batch_size.min(n - start))?;
+                    let mut ctx = CallContext::new(false, &mut rng);
+                    outs.push(single_output(model, &xb, &mut ctx)?);
+                }
+                let refs: Vec<&Tensor> = outs.iter().collect();
+                Ok(Tensor::concat(&refs, 0)?)
+            })
         })
     }
 }
@@ -195,23 +199,26 @@ pub(crate) fn evaluate(
     batch_size: usize,
 ) -> Result<Logs> {
     let n = samples(model, x, Some(y), batch_size)?;
-    no_grad(|| {
-        for m in metrics.iter_mut() {
-            m.reset();
-        }
-        let mut tracker = MeanTracker::default();
-        let mut rng = Rng::new(0);
-        for start in (0..n).step_by(batch_size) {
-            let len = batch_size.min(n - start);
-            let (xb, yb) = (x.narrow(0, start, len)?, y.narrow(0, start, len)?);
-            let mut ctx = CallContext::new(false, &mut rng);
-            let y_pred = single_output(model, &xb, &mut ctx)?;
-            let l = total_loss(model, loss, &yb, &y_pred, &ctx.losses)?;
-            tracker.add(l.to_scalar()? as f64, len);
+    // On fovea's pool so that each batch's kernels fork from inside it.
+    fovea_core::on_pool(|| {
+        no_grad(|| {
             for m in metrics.iter_mut() {
-                m.update(&yb, &y_pred)?;
+                m.reset();
             }
-        }
-        Ok(logs_of(&tracker, metrics))
+            let mut tracker = MeanTracker::default();
+            let mut rng = Rng::new(0);
+            for start in (0..n).step_by(batch_size) {
+                let len = batch_size.min(n - start);
+                let (xb, yb) = (x.narrow(0, start, len)?, y.narrow(0, start, len)?);
+                let mut ctx = CallContext::new(false, &mut rng);
+                let y_pred = single_output(model, &xb, &mut ctx)?;
+                let l = total_loss(model, loss, &yb, &y_pred, &ctx.losses)?;
+                tracker.add(l.to_scalar()? as f64, len);
+                for m in metrics.iter_mut() {
+                    m.update(&yb, &y_pred)?;
+                }
+            }
+            Ok(logs_of(&tracker, metrics))
+        })
     })
 }

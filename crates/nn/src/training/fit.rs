@@ -8,8 +8,9 @@ use super::callbacks::{Callback, TrainingControl};
 use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
 use super::{derive_seed, CompiledModel, FitOptions, History, Logs, Rows, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP};
 use crate::data::Loader;
+use crate::losses::Loss;
 use crate::progress::{Progbar, ProgbarConfig, Verbosity};
-use crate::{CallContext, Error, Result, Variable};
+use crate::{CallContext, Error, Model, Optimizer, Result, Variable};
 
 impl CompiledModel {
     /// Keras's `fit(x, y, ...)`: trains for epochs `initial_epoch..epochs` and returns
@@ -184,22 +185,11 @@ impl CompiledModel {
             for (b, batch) in source.epoch(epoch, options)?.enumerate() {
                 let (xb, yb) = batch?;
                 let len = xb.dims().first().copied().unwrap_or(0);
-                let mut rng = Rng::new(derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64));
-                let mut ctx = CallContext::new(true, &mut rng);
-                let y_pred = single_output(ctl.model, &xb, &mut ctx)?;
-                let batch_loss = total_loss(ctl.model, loss.as_ref(), &yb, &y_pred, &ctx.losses)?;
-                let loss_value = batch_loss.to_scalar()? as f64;
-                // A model with nothing to train still reports its loss, as in Keras.
-                if batch_loss.tracks_grad() {
-                    let mut grads = batch_loss.backward()?;
-                    let trainable = ctl.model.trainable_weights();
-                    let pairs: Vec<(Tensor, &Variable)> =
-                        trainable.into_iter().filter_map(|w| grads.remove(w.value()).map(|g| (g, w))).collect();
-                    if !pairs.is_empty() {
-                        ctl.optimizer.apply_gradients(&pairs)?;
-                    }
-                }
-                let y_pred = y_pred.detach();
+                let seed = derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64);
+                let optimizer = &mut *ctl.optimizer;
+                let model: &Model = ctl.model;
+                let (loss_value, y_pred) =
+                    fovea_core::on_pool(|| train_step(model, optimizer, loss.as_ref(), &xb, &yb, seed))?;
                 for m in metrics.iter_mut() {
                     m.update(&yb, &y_pred)?;
                 }
@@ -294,4 +284,34 @@ impl BatchSource<'_> {
             }
         }
     }
+}
+
+/// One training step: forward in training mode, the loss with its penalties, backward,
+/// and the optimizer's update. Returns the batch's loss and the (detached) predictions.
+/// Runs on fovea's pool (see [`fovea_core::on_pool`]), so the step's many short
+/// parallel kernels fork from inside it.
+fn train_step(
+    model: &Model,
+    optimizer: &mut dyn Optimizer,
+    loss: &dyn Loss,
+    xb: &Tensor,
+    yb: &Tensor,
+    seed: u64,
+) -> Result<(f64, Tensor)> {
+    let mut rng = Rng::new(seed);
+    let mut ctx = CallContext::new(true, &mut rng);
+    let y_pred = single_output(model, xb, &mut ctx)?;
+    let batch_loss = total_loss(model, loss, yb, &y_pred, &ctx.losses)?;
+    let loss_value = batch_loss.to_scalar()? as f64;
+    // A model with nothing to train still reports its loss, as in Keras.
+    if batch_loss.tracks_grad() {
+        let mut grads = batch_loss.backward()?;
+        let trainable = model.trainable_weights();
+        let pairs: Vec<(Tensor, &Variable)> =
+            trainable.into_iter().filter_map(|w| grads.remove(w.value()).map(|g| (g, w))).collect();
+        if !pairs.is_empty() {
+            optimizer.apply_gradients(&pairs)?;
+        }
+    }
+    Ok((loss_value, y_pred.detach()))
 }
