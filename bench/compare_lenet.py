@@ -1,9 +1,10 @@
 """LeNet-5 training speed, fovea vs PyTorch (CPU), side by side on this machine.
 
 Both train the same network on batches of 64 28x28x1 images with 2 threads each:
-- `--model lenet-recipe` (default): what `fovea train lenet` trains — conv 6@5x5 same -
-  batch norm - relu - maxpool 2 - conv 16@5x5 same - batch norm - relu - maxpool 2 -
-  dense 120 - dropout 0.1 - dense 84 - dropout 0.1 - dense 10, Adam (lr 1e-3);
+- `--model lenet-recipe` (default): what `fovea train lenet` trains — conv F1@5x5 same -
+  batch norm - relu - maxpool 2 - conv F2@5x5 same - batch norm - relu - maxpool 2 -
+  dense 120 - dropout 0.1 - dense 84 - dropout 0.1 - dense 10, Adam (lr 1e-3), with
+  `--filters F1,F2` (default 16,32 as `fovea train lenet`; 6,16 is LeNet-5's);
 - `--model lenet`: classic LeNet-5 (conv 6@5x5 same - relu - maxpool 2 - conv 16@5x5 -
   relu - maxpool 2 - dense 120 - dense 84 - dense 10), SGD with momentum 0.9.
 Both use cross-entropy on class ids. Rounds alternate
@@ -46,22 +47,22 @@ def torch_lenet():
     )
 
 
-def torch_lenet_recipe():
+def torch_lenet_recipe(f1, f2):
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2, bias=False), nn.BatchNorm2d(6, eps=1e-3, momentum=0.01), nn.ReLU(),
+        nn.Conv2d(1, f1, 5, padding=2, bias=False), nn.BatchNorm2d(f1, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5, padding=2, bias=False), nn.BatchNorm2d(16, eps=1e-3, momentum=0.01), nn.ReLU(),
+        nn.Conv2d(f1, f2, 5, padding=2, bias=False), nn.BatchNorm2d(f2, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(784, 120), nn.ReLU(), nn.Dropout(0.1),
+        nn.Linear(7 * 7 * f2, 120), nn.ReLU(), nn.Dropout(0.1),
         nn.Linear(120, 84), nn.ReLU(), nn.Dropout(0.1),
         nn.Linear(84, 10),
     )
 
 
-def torch_images_per_sec(model_name, steps, batch, channels_last):
+def torch_images_per_sec(model_name, filters, steps, batch, channels_last):
     torch.manual_seed(0)
-    model = torch_lenet_recipe() if model_name == "lenet-recipe" else torch_lenet()
+    model = torch_lenet_recipe(*filters) if model_name == "lenet-recipe" else torch_lenet()
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     if model_name == "lenet-recipe":
@@ -84,9 +85,10 @@ def torch_images_per_sec(model_name, steps, batch, channels_last):
     return steps * batch / (time.perf_counter() - start)
 
 
-def fovea_images_per_sec(model_name, steps, batch):
+def fovea_images_per_sec(model_name, filters, steps, batch):
+    shape = ["--filters", ",".join(map(str, filters))] if model_name == "lenet-recipe" else []
     out = subprocess.run(
-        [str(FOVEA), "--threads", "2", "bench", "train-step", "--model", model_name,
+        [str(FOVEA), "--threads", "2", "bench", "train-step", "--model", model_name, *shape,
          "--batch-size", str(batch), "--steps", str(steps), "--json"],
         check=True, capture_output=True, text=True,
     )
@@ -99,14 +101,17 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--model", choices=["lenet-recipe", "lenet"], default="lenet-recipe")
+    ap.add_argument("--filters", default="16,32", help="lenet-recipe's conv filters F1,F2")
     args = ap.parse_args()
+    filters = tuple(int(v) for v in args.filters.split(","))
     torch.set_num_threads(2)
-    print(f"model: {args.model}, batch {args.batch_size}, {args.steps} steps per measurement")
+    shape = f", filters {filters[0]},{filters[1]}" if args.model == "lenet-recipe" else ""
+    print(f"model: {args.model}{shape}, batch {args.batch_size}, {args.steps} steps per measurement")
     rows = []
     for r in range(args.rounds):
-        f = fovea_images_per_sec(args.model, args.steps, args.batch_size)
-        t = torch_images_per_sec(args.model, args.steps, args.batch_size, channels_last=False)
-        tc = torch_images_per_sec(args.model, args.steps, args.batch_size, channels_last=True)
+        f = fovea_images_per_sec(args.model, filters, args.steps, args.batch_size)
+        t = torch_images_per_sec(args.model, filters, args.steps, args.batch_size, channels_last=False)
+        tc = torch_images_per_sec(args.model, filters, args.steps, args.batch_size, channels_last=True)
         rows.append((f, t, tc))
         print(f"round {r + 1}: fovea {f:9.0f} img/s | torch NCHW {t:9.0f} img/s | torch channels_last {tc:9.0f} img/s")
     ratio = statistics.median(f / max(t, tc) for f, t, tc in rows)

@@ -1,14 +1,15 @@
 """The `fovea train lenet` recipe trained by real Keras 3 (JAX backend), to compare accuracy.
 
-Network and recipe as fovea's default: RandomFlip("horizontal") - conv 6@5x5 same - batch
-norm - relu - maxpool 2 - conv 16@5x5 same - batch norm - relu - maxpool 2 - dense 120 -
+Network and recipe as fovea's default: RandomFlip("horizontal") - conv F1@5x5 same - batch
+norm - relu - maxpool 2 - conv F2@5x5 same - batch norm - relu - maxpool 2 - dense 120 -
 relu - dropout - dense 84 - relu - dropout - dense 10; Adam with CosineDecay from 1e-3 to 0
 over all steps; batch 64; Keras's defaults everywhere else.
 
 Usage (the golden venv of tools/golden, Keras 3 + JAX; Debian's dataset-fashion-mnist):
-    KERAS_BACKEND=jax ~/.cache/fovea-golden/venv/bin/python bench/lenet_fashion_keras.py SEED EPOCHS DROPOUT
-Measured 2026-11-30, 20 epochs, dropout 0.1: 0.9148 (SEED=0), 0.9168 (SEED=1); fovea's
-runs of the same recipe gave 0.9122-0.9162 (issue 4's note).
+    KERAS_BACKEND=jax ~/.cache/fovea-golden/venv/bin/python bench/lenet_fashion_keras.py SEED EPOCHS DROPOUT [F1,F2]
+F1,F2 are the filters (default 16,32, fovea's default; LeNet-5's are 6,16).
+Measured 2026-11-30, 20 epochs, dropout 0.1, filters 6,16: 0.9148 (SEED=0), 0.9168
+(SEED=1); fovea's runs of that recipe gave 0.9122-0.9162 (issue 4's note).
 """
 import gzip, os, sys, time
 import numpy as np
@@ -29,12 +30,13 @@ ytr = idx(d + "train-labels-idx1-ubyte.gz").astype("int64")
 xte = idx(d + "t10k-images-idx3-ubyte.gz").astype("float32")[..., None] / 255.0
 yte = idx(d + "t10k-labels-idx1-ubyte.gz").astype("int64")
 seed, epochs, drop = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+f1, f2 = (int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "16,32").split(","))
 keras.utils.set_random_seed(seed)
 m = keras.Sequential([
     keras.Input((28, 28, 1)),
     layers.RandomFlip("horizontal"),
-    layers.Conv2D(6, 5, padding="same"), layers.BatchNormalization(), layers.ReLU(), layers.MaxPool2D(2),
-    layers.Conv2D(16, 5, padding="same"), layers.BatchNormalization(), layers.ReLU(), layers.MaxPool2D(2),
+    layers.Conv2D(f1, 5, padding="same"), layers.BatchNormalization(), layers.ReLU(), layers.MaxPool2D(2),
+    layers.Conv2D(f2, 5, padding="same"), layers.BatchNormalization(), layers.ReLU(), layers.MaxPool2D(2),
     layers.Flatten(),
     layers.Dense(120, activation="relu"), layers.Dropout(drop),
     layers.Dense(84, activation="relu"), layers.Dropout(drop),

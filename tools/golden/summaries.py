@@ -133,11 +133,12 @@ def lenet():
     )
 
 
-def lenet_bn(dropout=0.3):
+def lenet_bn(dropout=0.3, filters=(6, 16)):
     """fovea's `fovea train lenet` recipe: batch norm after each conv, both convs `same`,
-    dropout after each hidden dense."""
+    dropout after each hidden dense; `filters` per conv (LeNet-5's 6 and 16 by default,
+    16 and 32 in `fovea train lenet`'s default)."""
     layers = [keras.Input((28, 28, 1))]
-    for filters, padding in [(6, "same"), (16, "same")]:
+    for filters, padding in [(filters[0], "same"), (filters[1], "same")]:
         layers += [
             L.Conv2D(filters, 5, padding=padding, use_bias=False),
             L.BatchNormalization(),
@@ -169,6 +170,7 @@ def main():
     write_zoo("alexnet_groups2", lambda: alexnet(2))
     write_zoo("lenet", lenet)
     write_zoo("lenet_bn", lenet_bn)
+    write_zoo("lenet_recipe", lambda: lenet_bn(filters=(16, 32)))
     write_zoo("alphago_policy_192", lambda: alphago_policy(192))
     write_zoo("alphago_policy_128", lambda: alphago_policy(128))
     FIXTURES.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,9 @@ enum BenchWhat {
         /// Adam optimizer that `fovea train lenet` trains)
         #[arg(long, default_value = "lenet")]
         model: String,
+        /// lenet-recipe's convolution filters (default: those of `fovea train lenet`).
+        #[arg(long, value_delimiter = ',')]
+        filters: Option<Vec<usize>>,
         #[arg(long, default_value_t = 64)]
         batch_size: usize,
         #[arg(long, default_value_t = 200)]
@@ -45,16 +48,19 @@ enum BenchWhat {
 
 /// Runs the benchmark and prints its result.
 pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let (model, batch_size, steps, json) = match &args.what {
+    let (model, filters, batch_size, steps, json) = match &args.what {
         BenchWhat::Conv(a) => return crate::bench_conv::run(a),
         BenchWhat::Model(a) => return crate::bench_model::run(a),
-        BenchWhat::TrainStep { model, batch_size, steps, json } => (model, batch_size, steps, json),
+        BenchWhat::TrainStep { model, filters, batch_size, steps, json } => (model, filters, batch_size, steps, json),
     };
     if *batch_size == 0 || *steps == 0 {
         return Err("bench: --batch-size and --steps must be at least 1".into());
     }
     let mut rng = Rng::new(0);
     let (net, optimizer): (_, Box<dyn Optimizer>) = match model.as_str() {
+        "lenet" if filters.is_some() => {
+            return Err("bench: --filters applies to lenet-recipe; lenet is LeNet-5 (6 and 16 filters)".into());
+        }
         "lenet" => (
             lenet(10, &mut rng)?,
             Box::new(Sgd::new(SgdConfig {
@@ -63,7 +69,16 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             })?),
         ),
-        "lenet-recipe" => (lenet_with(&LeNetConfig::default(), &mut rng)?, Box::new(Adam::new(AdamConfig::default())?)),
+        "lenet-recipe" => {
+            let mut config = LeNetConfig::default();
+            if let Some(f) = filters {
+                let &[a, b] = f.as_slice() else {
+                    return Err(format!("bench: --filters takes two sizes such as 16,32, got {f:?}").into());
+                };
+                config.filters = [a, b];
+            }
+            (lenet_with(&config, &mut rng)?, Box::new(Adam::new(AdamConfig::default())?))
+        }
         other => {
             return Err(format!("bench: unknown model '{other}' (expected lenet or lenet-recipe)").into());
         }

@@ -20,7 +20,7 @@ use fovea_nn::training::{CompiledModel, FitOptions};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
 };
-use fovea_zoo::{lenet_with, LeNetConfig};
+use fovea_zoo::{lenet_with, LeNetConfig, LENET5_FILTERS, LENET5_UNITS};
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -73,6 +73,12 @@ pub struct TrainArgs {
     /// Classic LeNet-5 `valid` padding in the second convolution (5x5x16 features).
     #[arg(long)]
     valid_padding: bool,
+    /// Filters of the two convolutions (LeNet-5's are 6,16).
+    #[arg(long, value_delimiter = ',', default_value = "16,32")]
+    filters: Vec<usize>,
+    /// Units of the two hidden dense layers, e.g. 120,84 (LeNet-5's).
+    #[arg(long, value_delimiter = ',', default_value = "120,84")]
+    units: Vec<usize>,
     /// Learning-rate schedule: cosine (Keras CosineDecay from --lr to 0 over all steps)
     /// or constant.
     #[arg(long, default_value = "cosine")]
@@ -142,8 +148,24 @@ fn architecture(config: &LeNetConfig) -> String {
         "batch_norm": config.batch_norm,
         "dropout": config.dropout,
         "same_padding": config.same_padding,
+        "filters": config.filters,
+        "units": config.units,
     })
     .to_string()
+}
+
+/// A two-number architecture field (`filters`, `units`); `None` when absent (older
+/// checkpoints, which hold LeNet-5's sizes).
+fn pair(value: &serde_json::Value, field: &str, path: &Path) -> CliResult<Option<[usize; 2]>> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let numbers: Option<Vec<usize>> =
+        value.as_array().and_then(|a| a.iter().map(|v| v.as_u64().map(|n| n as usize)).collect());
+    match numbers.as_deref() {
+        Some(&[a, b]) => Ok(Some([a, b])),
+        _ => Err(format!("{}: the architecture's {field} is not two sizes: {value}", path.display()).into()),
+    }
 }
 
 /// Rebuilds the network a checkpoint describes and loads its weights.
@@ -162,6 +184,8 @@ pub(crate) fn load_model(path: &Path) -> CliResult<Model> {
                 batch_norm: arch["batch_norm"].as_bool().unwrap_or(false),
                 dropout: arch["dropout"].as_f64().unwrap_or(0.0) as f32,
                 same_padding: arch["same_padding"].as_bool().unwrap_or(false),
+                filters: pair(&arch["filters"], "filters", path)?.unwrap_or(LENET5_FILTERS),
+                units: pair(&arch["units"], "units", path)?.unwrap_or(LENET5_UNITS),
             };
             lenet_with(&config, &mut Rng::new(0))?
         }
@@ -171,6 +195,14 @@ pub(crate) fn load_model(path: &Path) -> CliResult<Model> {
     };
     load_weights(&model, path)?;
     Ok(model)
+}
+
+/// A two-number command-line option such as `--filters 6,16`.
+fn two(values: &[usize], option: &str) -> CliResult<[usize; 2]> {
+    match values {
+        &[a, b] => Ok([a, b]),
+        _ => Err(format!("train: {option} takes two sizes such as 6,16, got {values:?}").into()),
+    }
 }
 
 /// The learning rate of `--schedule` starting at `initial` over `steps` training steps.
@@ -212,14 +244,17 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     if args.epochs == 0 || args.batch_size == 0 {
         return Err("train: --epochs and --batch-size must be at least 1".into());
     }
-    let (train, test) = load_data(&args.data)?;
     let config = LeNetConfig {
         num_classes: 10,
         batch_norm: !args.no_batch_norm,
         dropout: args.dropout,
         same_padding: !args.valid_padding,
+        filters: two(&args.filters, "--filters")?,
+        units: two(&args.units, "--units")?,
     };
+    // Options are checked before the data loads.
     let model = lenet_with(&config, &mut Rng::new(args.seed))?;
+    let (train, test) = load_data(&args.data)?;
     let steps = (train.len().div_ceil(args.batch_size) * args.epochs) as u64;
     let mut compiled: CompiledModel = model.compile(
         optimizer(args, steps)?,

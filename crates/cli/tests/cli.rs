@@ -43,6 +43,12 @@ fn bad_arguments_are_errors_not_panics() {
     assert!(!ok);
     assert!(err.contains("--filters does not apply to 'lenet'"), "{err}");
     assert!(!err.contains("panicked"));
+    let (ok, _, err) = fovea(&["train", "lenet", "--filters", "8", "--epochs", "1"]);
+    assert!(!ok);
+    assert!(err.contains("--filters takes two sizes such as 6,16, got [8]"), "{err}");
+    let (ok, _, err) = fovea(&["train", "lenet", "--units", "0,84", "--epochs", "1"]);
+    assert!(!ok);
+    assert!(err.contains("filters and units must be at least 1, got [16, 32] and [0, 84]"), "{err}");
     let out =
         Command::new(env!("CARGO_BIN_EXE_fovea")).args(["info"]).env("FOVEA_NUM_THREADS", "many").output().unwrap();
     assert!(!out.status.success());

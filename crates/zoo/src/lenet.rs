@@ -6,11 +6,17 @@ use fovea_core::Rng;
 use fovea_nn::layers::{BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Padding, ReLU};
 use fovea_nn::{Activation, Error, Model, Result, Sequential};
 
+/// LeNet-5's convolution filters.
+pub const LENET5_FILTERS: [usize; 2] = [6, 16];
+/// LeNet-5's hidden dense units.
+pub const LENET5_UNITS: [usize; 2] = [120, 84];
+
 /// Options of [`lenet_with`]. [`LeNetConfig::classic`] is LeNet-5 as the lecture draws
-/// it; [`Default`] is the recipe `fovea train lenet` uses, which adds the two standard
-/// regularisers a small CNN needs to pass 91.5% on Fashion-MNIST without more
-/// filters: batch normalisation after each convolution and dropout after each hidden
-/// fully connected layer.
+/// it; [`Default`] is the recipe `fovea train lenet` uses: LeNet-5's layout with
+/// batch normalisation after each convolution, `same` padding in both, dropout after
+/// each hidden fully connected layer, and 16 and 32 filters instead of 6 and 16. With
+/// LeNet-5's filters the recipe plateaus at 91.2-91.6% on Fashion-MNIST in fovea and in
+/// Keras alike; the wider convolutions reach about 92.5% (issue 4's note).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeNetConfig {
     /// Output classes (softmax).
@@ -22,18 +28,36 @@ pub struct LeNetConfig {
     pub dropout: f32,
     /// `same` padding in the second convolution too (LeNet-5's is `valid`).
     pub same_padding: bool,
+    /// Filters of the two convolutions (LeNet-5: 6 and 16).
+    pub filters: [usize; 2],
+    /// Units of the two hidden dense layers (LeNet-5: 120 and 84).
+    pub units: [usize; 2],
 }
 
 impl LeNetConfig {
     /// LeNet-5 with ReLU and max pooling, nothing else.
     pub fn classic(num_classes: usize) -> Self {
-        LeNetConfig { num_classes, batch_norm: false, dropout: 0.0, same_padding: false }
+        LeNetConfig {
+            num_classes,
+            batch_norm: false,
+            dropout: 0.0,
+            same_padding: false,
+            filters: LENET5_FILTERS,
+            units: LENET5_UNITS,
+        }
     }
 }
 
 impl Default for LeNetConfig {
     fn default() -> Self {
-        LeNetConfig { num_classes: 10, batch_norm: true, dropout: 0.1, same_padding: true }
+        LeNetConfig {
+            num_classes: 10,
+            batch_norm: true,
+            dropout: 0.1,
+            same_padding: true,
+            filters: [16, 32],
+            units: LENET5_UNITS,
+        }
     }
 }
 
@@ -54,9 +78,15 @@ pub fn lenet_with(config: &LeNetConfig, rng: &mut Rng) -> Result<Model> {
             msg: format!("dropout must be in [0, 1), got {}", config.dropout),
         });
     }
+    if config.filters.contains(&0) || config.units.contains(&0) {
+        return Err(Error::Model {
+            model: "lenet".into(),
+            msg: format!("filters and units must be at least 1, got {:?} and {:?}", config.filters, config.units),
+        });
+    }
     let mut net = Sequential::new(&[28, 28, 1]).name("lenet");
     let second = if config.same_padding { Padding::Same } else { Padding::Valid };
-    for (filters, padding) in [(6, Padding::Same), (16, second)] {
+    for (filters, padding) in [(config.filters[0], Padding::Same), (config.filters[1], second)] {
         let conv = Conv2D::new(filters, [5, 5]).padding(padding);
         net = if config.batch_norm {
             net.add(conv.use_bias(false)).add(BatchNormalization::new()).add(ReLU::new())
@@ -66,7 +96,7 @@ pub fn lenet_with(config: &LeNetConfig, rng: &mut Rng) -> Result<Model> {
         net = net.add(MaxPooling2D::new([2, 2]));
     }
     net = net.add(Flatten::new());
-    for units in [120, 84] {
+    for units in config.units {
         net = net.add(Dense::new(units).activation(Activation::Relu));
         if config.dropout > 0.0 {
             net = net.add(Dropout::new(config.dropout));

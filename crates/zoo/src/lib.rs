@@ -11,4 +11,4 @@ pub mod go;
 mod lenet;
 
 pub use alexnet::{alexnet, AlexNetConfig};
-pub use lenet::{lenet, lenet_with, LeNetConfig};
+pub use lenet::{lenet, lenet_with, LeNetConfig, LENET5_FILTERS, LENET5_UNITS};

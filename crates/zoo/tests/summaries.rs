@@ -4,7 +4,7 @@
 
 use fovea_core::Rng;
 use fovea_nn::Model;
-use fovea_zoo::{alexnet, go::alphago_policy, lenet, lenet_with, AlexNetConfig, LeNetConfig};
+use fovea_zoo::{alexnet, go::alphago_policy, lenet, lenet_with, AlexNetConfig, LeNetConfig, LENET5_FILTERS};
 
 fn assert_matches_keras(model: &Model, fixture: &str) {
     let path = format!("{}/tests/fixtures/summary_{fixture}.txt", env!("CARGO_MANIFEST_DIR"));
@@ -58,7 +58,9 @@ fn lenet_matches_keras() {
 #[test]
 fn lenet_training_recipe_matches_keras() {
     let m = lenet_with(&LeNetConfig::default(), &mut Rng::new(0)).unwrap();
-    assert_matches_keras(&m, "lenet_bn");
+    assert_matches_keras(&m, "lenet_recipe");
+    let narrow = LeNetConfig { filters: LENET5_FILTERS, ..Default::default() };
+    assert_matches_keras(&lenet_with(&narrow, &mut Rng::new(0)).unwrap(), "lenet_bn");
 }
 
 #[test]
@@ -67,4 +69,8 @@ fn lenet_rejects_bad_options() {
     assert!(e.to_string().contains("dropout must be in [0, 1), got 1"), "{e}");
     let e = lenet_with(&LeNetConfig { num_classes: 0, ..Default::default() }, &mut Rng::new(0)).err().unwrap();
     assert!(e.to_string().contains("num_classes"), "{e}");
+    let e = lenet_with(&LeNetConfig { filters: [6, 0], ..Default::default() }, &mut Rng::new(0)).err().unwrap();
+    assert!(e.to_string().contains("filters and units must be at least 1, got [6, 0]"), "{e}");
+    let e = lenet_with(&LeNetConfig { units: [0, 84], ..Default::default() }, &mut Rng::new(0)).err().unwrap();
+    assert!(e.to_string().contains("[0, 84]"), "{e}");
 }
