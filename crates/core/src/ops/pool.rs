@@ -15,7 +15,7 @@
 //! real cells. Where windows overlap (stride < pool size) a cell sums what each window
 //! sends it. A NaN in a window wins the max and takes its gradient.
 
-use crate::autodiff::record;
+use crate::autodiff::{is_grad_enabled, record};
 use crate::backend::pool::{self as kernels, Pool2dParams};
 use crate::ops::geometry::output_size;
 use crate::{Error, Result, Shape, Tensor};
@@ -168,20 +168,32 @@ fn params_1d(op: &'static str, x: &Tensor, o: &Pool1dOptions) -> Result<Pool2dPa
 /// records its backward; the output takes `out_dims`.
 fn pool(x: &Tensor, p: Pool2dParams, kind: Kind, op: &'static str, out_dims: Vec<usize>) -> Result<Tensor> {
     let xc = x.detach().contiguous()?;
-    let out = match kind {
-        Kind::Max => kernels::max_pool2d(&xc, &p, op)?,
-        Kind::Avg => kernels::avg_pool2d(&xc, &p, op)?,
+    let in_shape = x.shape().clone();
+    // What max's backward needs to find each window's argmax.
+    enum Saved {
+        Avg,
+        // Windows that tile the input: the backward re-reads the input once.
+        Input(Tensor),
+        // Overlapping or offset windows: the forward's argmax codes.
+        Argmax(Vec<u32>),
+    }
+    let recording = is_grad_enabled() && x.tracks_grad();
+    let (out, saved) = match kind {
+        Kind::Avg => (kernels::avg_pool2d(&xc, &p, op)?, Saved::Avg),
+        Kind::Max if recording && !kernels::tiled_max_backward(&p) => {
+            let (out, arg) = kernels::max_pool2d_argmax(&xc, &p, op)?;
+            (out, Saved::Argmax(arg))
+        }
+        Kind::Max => (kernels::max_pool2d(&xc, &p, op)?, Saved::Input(xc)),
     };
     let out = out.reshape(out_dims)?;
     Ok(record(out, op, &[x], || {
-        let in_shape = x.shape().clone();
-        // Only max needs the input again (to find each window's argmax).
-        let saved = (kind == Kind::Max).then_some(xc);
         Box::new(move |g, _| {
             let g = g.contiguous()?;
             let gx = match &saved {
-                Some(xc) => kernels::max_pool2d_backward(xc, &g, &p, op)?,
-                None => kernels::avg_pool2d_backward(&g, &p, op)?,
+                Saved::Avg => kernels::avg_pool2d_backward(&g, &p, op)?,
+                Saved::Input(xc) => kernels::max_pool2d_backward(xc, &g, &p, op)?,
+                Saved::Argmax(arg) => kernels::max_pool2d_backward_from_argmax(&g, arg, &p, op)?,
             };
             Ok(vec![Some(gx.reshape(in_shape.clone())?)])
         })

@@ -148,66 +148,105 @@ pub(crate) fn avg_pool2d(x: &[f32], p: &Pool2dParams, out: &mut [f32]) {
 }
 
 /// For every output cell, the [`window_index`] of the first maximal input cell of its
-/// window in row-major window order (the first NaN, if any).
+/// window in row-major window order (the first NaN, if any), into `arg`; with `out`,
+/// also the maximum itself (max pooling's output, the same values as [`max_pool2d`]).
+/// `simd` picks the AVX-512 window kernel (it must be available; it runs where `out`
+/// is given) over the portable loop; tests run both.
 ///
 /// # Shapes
-/// `x` dense `(n, h, w, c)`, `arg` dense `(n, h_out, w_out, c)`.
-fn argmax_pool2d(x: &[f32], p: &Pool2dParams, arg: &mut [u32]) {
+/// `x` dense `(n, h, w, c)`; `arg` and `out` dense `(n, h_out, w_out, c)`.
+pub(crate) fn argmax_pool2d(x: &[f32], p: &Pool2dParams, arg: &mut [u32], out: Option<&mut [f32]>, simd: bool) {
     let (c, plane) = (p.c, p.h * p.w * p.c);
-    let work = arg.len().saturating_mul(p.ph * p.pw);
-    for_each_row(
-        arg,
-        p.w_out * c,
-        work,
-        || (),
-        |_, r, row| {
-            let (b, oh) = (r / p.h_out, r % p.h_out);
-            let img = &x[b * plane..(b + 1) * plane];
-            let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
-            for (ow, a) in row.chunks_exact_mut(c).enumerate() {
-                let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
-                // Blocks of 16 channels held in registers over the whole window: the
-                // select vectorises on fixed-size arrays read in place (copying each cell
-                // into a stack array first stalled on store forwarding).
-                let mut j0 = 0;
-                while j0 + ARG_LANES <= c {
-                    let block = |ih: usize, iw: usize| -> &[f32; ARG_LANES] {
-                        img[(ih * p.w + iw) * c + j0..][..ARG_LANES].try_into().expect("16 lanes")
-                    };
-                    let mut best = *block(h0, w0);
-                    let mut idx = [window_index(p, h0, w0, oh, ow); ARG_LANES];
-                    for ih in h0..h1 {
-                        for iw in w0..w1 {
-                            let (k, cell) = (window_index(p, ih, iw, oh, ow), block(ih, iw));
-                            for l in 0..ARG_LANES {
-                                let take = argmax_takes(cell[l], best[l]);
-                                best[l] = if take { cell[l] } else { best[l] };
-                                idx[l] = if take { k } else { idx[l] };
-                            }
-                        }
-                    }
-                    a[j0..j0 + ARG_LANES].copy_from_slice(&idx);
-                    j0 += ARG_LANES;
-                }
-                if j0 < c {
-                    let tail = &mut a[j0..];
-                    let mut best = img[(h0 * p.w + w0) * c + j0..][..c - j0].to_vec();
-                    tail.fill(window_index(p, h0, w0, oh, ow));
-                    for ih in h0..h1 {
-                        for iw in w0..w1 {
-                            let k = window_index(p, ih, iw, oh, ow);
-                            let cell = &img[(ih * p.w + iw) * c + j0..][..c - j0];
-                            for ((m, ai), &v) in best.iter_mut().zip(tail.iter_mut()).zip(cell) {
-                                let take = argmax_takes(v, *m);
-                                *m = if take { v } else { *m };
-                                *ai = if take { k } else { *ai };
-                            }
-                        }
+    let row_len = p.w_out * c;
+    if row_len == 0 || arg.is_empty() {
+        return;
+    }
+    let row = |r: usize, a: &mut [u32], o: Option<&mut [f32]>| {
+        let (b, oh) = (r / p.h_out, r % p.h_out);
+        argmax_row(&x[b * plane..(b + 1) * plane], p, oh, a, o, simd)
+    };
+    let parallel = arg.len().saturating_mul(p.ph * p.pw) >= PAR_MIN_WORK && threads::num_threads() > 1;
+    match out {
+        Some(out) if parallel => threads::run(|| {
+            arg.par_chunks_mut(row_len)
+                .zip(out.par_chunks_mut(row_len))
+                .enumerate()
+                .for_each(|(r, (a, o))| row(r, a, Some(o)))
+        }),
+        Some(out) => {
+            arg.chunks_mut(row_len).zip(out.chunks_mut(row_len)).enumerate().for_each(|(r, (a, o))| row(r, a, Some(o)))
+        }
+        None if parallel => threads::run(|| arg.par_chunks_mut(row_len).enumerate().for_each(|(r, a)| row(r, a, None))),
+        None => arg.chunks_mut(row_len).enumerate().for_each(|(r, a)| row(r, a, None)),
+    }
+}
+
+/// One output row `oh` of [`argmax_pool2d`] over image `img`.
+fn argmax_row(img: &[f32], p: &Pool2dParams, oh: usize, row: &mut [u32], mut out: Option<&mut [f32]>, simd: bool) {
+    let c = p.c;
+    let (h0, h1) = span(oh, p.stride_h, p.ph, p.pad_top, p.h);
+    for (ow, a) in row.chunks_exact_mut(c).enumerate() {
+        let (w0, w1) = span(ow, p.stride_w, p.pw, p.pad_left, p.w);
+        let mut o = out.as_deref_mut().map(|o| &mut o[ow * c..(ow + 1) * c]);
+        if let (true, Some(o)) = (simd, o.as_deref_mut()) {
+            // ok: internal invariant that the unchecked reads rely on.
+            assert!(
+                (h1 - 1) * p.w + w1 <= p.h * p.w && img.len() >= p.h * p.w * c,
+                "argmax_pool2d: window out of range"
+            );
+            let first = (window_index(p, h0, w0, oh, ow), p.pw as u32);
+            // SAFETY: reads cells (ih, iw) with ih < h1 <= h, iw < w1 <= w of this image
+            // (asserted), channels < c (masked); writes c values and codes; AVX-512F was
+            // detected (the caller's `simd`).
+            unsafe { super::pool_avx512::argmax_window(img, (h0, h1), (w0, w1), p.w, first, o, a) };
+            continue;
+        }
+        // Blocks of 16 channels held in registers over the whole window: the select
+        // vectorises on fixed-size arrays read in place (copying each cell into a stack
+        // array first stalled on store forwarding).
+        let mut j0 = 0;
+        while j0 + ARG_LANES <= c {
+            let block = |ih: usize, iw: usize| -> &[f32; ARG_LANES] {
+                img[(ih * p.w + iw) * c + j0..][..ARG_LANES].try_into().expect("16 lanes")
+            };
+            let mut best = *block(h0, w0);
+            let mut idx = [window_index(p, h0, w0, oh, ow); ARG_LANES];
+            for ih in h0..h1 {
+                for iw in w0..w1 {
+                    let (k, cell) = (window_index(p, ih, iw, oh, ow), block(ih, iw));
+                    for l in 0..ARG_LANES {
+                        let take = argmax_takes(cell[l], best[l]);
+                        best[l] = if take { cell[l] } else { best[l] };
+                        idx[l] = if take { k } else { idx[l] };
                     }
                 }
             }
-        },
-    );
+            a[j0..j0 + ARG_LANES].copy_from_slice(&idx);
+            if let Some(o) = o.as_deref_mut() {
+                o[j0..j0 + ARG_LANES].copy_from_slice(&best);
+            }
+            j0 += ARG_LANES;
+        }
+        if j0 < c {
+            let tail = &mut a[j0..];
+            let mut best = img[(h0 * p.w + w0) * c + j0..][..c - j0].to_vec();
+            tail.fill(window_index(p, h0, w0, oh, ow));
+            for ih in h0..h1 {
+                for iw in w0..w1 {
+                    let k = window_index(p, ih, iw, oh, ow);
+                    let cell = &img[(ih * p.w + iw) * c + j0..][..c - j0];
+                    for ((m, ai), &v) in best.iter_mut().zip(tail.iter_mut()).zip(cell) {
+                        let take = argmax_takes(v, *m);
+                        *m = if take { v } else { *m };
+                        *ai = if take { k } else { *ai };
+                    }
+                }
+            }
+            if let Some(o) = o {
+                o[j0..].copy_from_slice(&best);
+            }
+        }
+    }
 }
 
 /// Whether `v` replaces the running maximum `m`: strictly greater keeps the first of
@@ -254,8 +293,17 @@ pub(crate) fn max_pool2d_backward_on(
     if simd {
         return scatter_backward(x, g, p, gx);
     }
-    argmax_pool2d(x, p, arg);
-    let arg = &*arg;
+    argmax_pool2d(x, p, arg, None, false);
+    max_pool2d_backward_from_argmax(g, p, arg, gx)
+}
+
+/// The backward of max pooling from the argmax codes that [`argmax_pool2d`] recorded:
+/// each input cell gathers the gradients of the windows whose argmax it is, in row-major
+/// window order; every element of `gx` is written (no zero fill needed).
+///
+/// # Shapes
+/// `g` and `arg` dense `(n, h_out, w_out, c)`; `gx` dense `(n, h, w, c)`.
+pub(crate) fn max_pool2d_backward_from_argmax(g: &[f32], p: &Pool2dParams, arg: &[u32], gx: &mut [f32]) {
     let c = p.c;
     let cover = p.ph.div_ceil(p.stride_h) * p.pw.div_ceil(p.stride_w);
     for_each_row(

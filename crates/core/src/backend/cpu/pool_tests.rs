@@ -98,6 +98,15 @@ fn check_max(p: &Pool2dParams, seed: u64) {
     let mut gportable = vec![f32::NAN; in_len(p)];
     max_pool2d_backward_on(&x, &g, p, &mut arg, &mut gportable, false);
     assert_eq!(gportable, gnaive, "portable max backward; {p:?}");
+    // The training path: the forward keeps each window's argmax, the backward gathers.
+    for simd in [false, super::super::pool_avx512::available()] {
+        let (mut with_arg, mut codes) = (vec![f32::NAN; out_len(p)], vec![u32::MAX; out_len(p)]);
+        argmax_pool2d(&x, p, &mut codes, Some(&mut with_arg), simd);
+        assert_eq!(with_arg, naive, "max forward with argmax (simd {simd}); {p:?}");
+        let mut gsaved = vec![f32::NAN; in_len(p)];
+        max_pool2d_backward_from_argmax(&g, p, &codes, &mut gsaved);
+        assert_eq!(gsaved, gnaive, "max backward from saved argmax (simd {simd}); {p:?}");
+    }
 }
 
 fn check_avg(p: &Pool2dParams, seed: u64) {
