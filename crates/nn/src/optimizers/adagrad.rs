@@ -40,7 +40,7 @@ impl UpdateRule for Rule {
     fn slot_init(&self, _slot: &str) -> f32 {
         self.initial_accumulator_value
     }
-    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [&mut [f32]]) {
+    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
         let acc = &mut slots[0];
         for i in 0..w.len() {
             acc[i] += g[i] * g[i];

@@ -51,7 +51,7 @@ impl UpdateRule for Rule {
             vec!["momentum", "velocity"]
         }
     }
-    fn update(&self, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [&mut [f32]]) {
+    fn update(&self, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
         // The powers use beta rounded to f32 (Keras casts it); `1 - beta` is formed in
         // f64 and then rounded, as Python does.
         let (b1, b2) = (self.beta_1 as f32, self.beta_2 as f32);
@@ -81,7 +81,7 @@ impl UpdateRule for Rule {
     }
 }
 
-pub(super) fn rule(c: &AdamConfig, name: &str) -> Result<Rule> {
+fn rule(c: &AdamConfig, name: &str) -> Result<Rule> {
     for (arg, v) in [("beta_1", c.beta_1), ("beta_2", c.beta_2)] {
         if !(0.0..1.0).contains(&v) {
             return Err(training_error(name, format!("`{arg}` must be in [0, 1), received {arg}={v}")));

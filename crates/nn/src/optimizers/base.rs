@@ -7,8 +7,6 @@
 
 use std::fmt;
 
-use rayon::prelude::*;
-
 use fovea_core::{Tensor, TensorId};
 
 use super::schedules::LearningRateSchedule;
@@ -63,7 +61,7 @@ pub struct OptimizerOptions {
 }
 
 /// One optimizer's per-element rule (Keras's `update_step`).
-pub(crate) trait UpdateRule: Send + Sync {
+pub(crate) trait UpdateRule: Send {
     /// Names of the slots kept per variable, in Keras's order.
     fn slot_names(&self) -> Vec<&'static str>;
     /// The initial value of a slot (0 but for Adagrad's accumulator).
@@ -71,34 +69,8 @@ pub(crate) trait UpdateRule: Send + Sync {
         0.0
     }
     /// Updates `w` and its `slots` (in `slot_names` order) from the gradient `g`;
-    /// `iterations` counts the steps before this one. Every rule is elementwise: the
-    /// slices may be any aligned piece of a variable (see [`update_in_chunks`]).
-    fn update(&self, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [&mut [f32]]);
-}
-
-/// Variables longer than this are updated in pieces of this many elements on the pool's
-/// threads (LeNet's first dense kernel has 188k weights; an update is memory-bound).
-const CHUNK: usize = 1 << 15;
-
-/// `rule.update` on `w`, in parallel pieces when `w` is long; every element sees the
-/// same operations either way.
-fn update_in_chunks(rule: &dyn UpdateRule, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
-    if w.len() <= CHUNK || fovea_core::num_threads() == 1 {
-        let mut whole: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.as_mut_slice()).collect();
-        return rule.update(iterations, lr, g, w, &mut whole);
-    }
-    // One list of slot pieces per piece of `w`.
-    let mut pieces: Vec<Vec<&mut [f32]>> = (0..w.len().div_ceil(CHUNK)).map(|_| Vec::new()).collect();
-    for slot in slots.iter_mut() {
-        for (list, piece) in pieces.iter_mut().zip(slot.chunks_mut(CHUNK)) {
-            list.push(piece);
-        }
-    }
-    fovea_core::on_pool(|| {
-        w.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)).zip(pieces.par_iter_mut()).for_each(|((w, g), s)| {
-            rule.update(iterations, lr, g, w, s);
-        })
-    });
+    /// `iterations` counts the steps before this one.
+    fn update(&self, iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]);
 }
 
 /// The slots of one variable.
@@ -258,7 +230,7 @@ impl Base {
             let i = self.slots_for(rule, v)?;
             let iterations = self.iterations;
             let slots = &mut self.slots[i].values;
-            v.value().update_f32(|w| update_in_chunks(rule, iterations, lr, g, w, slots))?;
+            v.value().update_f32(|w| rule.update(iterations, lr, g, w, slots))?;
         }
         for (_, v) in grads_and_vars {
             if let Some(c) = &v.constraint {
@@ -370,25 +342,3 @@ macro_rules! impl_optimizer {
     };
 }
 pub(crate) use impl_optimizer;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunked_update_equals_the_whole_variable_update() {
-        let rule = super::super::adam::rule(&Default::default(), "Adam").unwrap();
-        let n = 3 * CHUNK + 123;
-        let wave = |k: f32| (0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<f32>>();
-        let (g, w0) = (wave(0.37), wave(0.11));
-        let slots0 =
-            vec![wave(0.05).iter().map(|v| v * 0.1).collect::<Vec<f32>>(), wave(0.07).iter().map(|v| v * v).collect()];
-        let (mut w_chunked, mut s_chunked) = (w0.clone(), slots0.clone());
-        update_in_chunks(&rule, 4, 1e-3, &g, &mut w_chunked, &mut s_chunked);
-        let (mut w_whole, mut s_whole) = (w0, slots0);
-        let mut refs: Vec<&mut [f32]> = s_whole.iter_mut().map(|s| s.as_mut_slice()).collect();
-        rule.update(4, 1e-3, &g, &mut w_whole, &mut refs);
-        assert_eq!(w_chunked, w_whole);
-        assert_eq!(s_chunked, s_whole);
-    }
-}

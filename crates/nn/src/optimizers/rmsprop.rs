@@ -53,7 +53,7 @@ impl UpdateRule for Rule {
         }
         s
     }
-    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [&mut [f32]]) {
+    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
         let (rho, one_minus_rho) = (self.rho as f32, (1.0 - self.rho) as f32);
         let (vel, rest) = slots.split_at_mut(1);
         let vel = &mut vel[0];

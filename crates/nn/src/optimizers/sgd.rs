@@ -41,7 +41,7 @@ impl UpdateRule for Rule {
             vec![]
         }
     }
-    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [&mut [f32]]) {
+    fn update(&self, _iterations: u64, lr: f32, g: &[f32], w: &mut [f32], slots: &mut [Vec<f32>]) {
         let Some(m) = slots.first_mut() else {
             w.iter_mut().zip(g).for_each(|(w, g)| *w -= g * lr);
             return;
