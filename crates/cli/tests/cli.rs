@@ -55,6 +55,10 @@ fn bad_arguments_are_errors_not_panics() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("FOVEA_NUM_THREADS: expected a positive integer, got \"many\"")
     );
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_fovea")).args(["info"]).env("FOVEA_DENORMALS", "sometimes").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FOVEA_DENORMALS: expected flush or keep, got \"sometimes\""));
 }
 
 #[test]

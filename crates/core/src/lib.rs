@@ -45,4 +45,4 @@ pub use rng::Rng;
 pub use shape::{broadcast_shapes, normalize_axes, normalize_axis, Shape};
 pub use storage::Device;
 pub use tensor::{Tensor, TensorId};
-pub use threads::{num_threads, num_threads_from_env, on_pool, set_num_threads};
+pub use threads::{flush_denormals_from_env, num_threads, num_threads_from_env, on_pool, set_num_threads};
