@@ -256,20 +256,21 @@ pub(super) fn argmax_takes(v: f32, m: f32) -> bool {
     (v > m || v.is_nan()) && !m.is_nan()
 }
 
-/// How long the `arg` scratch of [`max_pool2d_backward`] must be: the output's size
-/// where the portable gather runs, nothing where a window kernel does.
+/// How long the `arg` scratch of [`max_pool2d_backward`] must be: the output's size,
+/// or nothing where the windows tile the input (one pass, no codes).
 pub(crate) fn argmax_scratch_len(p: &Pool2dParams) -> usize {
-    if super::pool_tiled::applies(p) || super::pool_avx512::available() {
+    if super::pool_tiled::applies(p) {
         0
     } else {
         p.n * p.h_out * p.w_out * p.c
     }
 }
 
-/// The backward of [`max_pool2d`]: each output gradient goes to the first maximal cell
-/// of its window; cells shared by overlapping windows sum what they receive.
-/// `arg` is scratch of [`argmax_scratch_len`] (the output's size for the portable
-/// gather; empty where a window kernel runs).
+/// The backward of [`max_pool2d`] from its input: each output gradient goes to the first
+/// maximal cell of its window; cells shared by overlapping windows sum what they
+/// receive. `arg` is scratch of [`argmax_scratch_len`]. Training does not come here for
+/// overlapping windows: their forward keeps the codes (`argmax_pool2d` with `out`) and
+/// the backward is [`max_pool2d_backward_from_argmax`].
 ///
 /// # Shapes
 /// `x` and `gx` dense `(n, h, w, c)`; `g` dense `(n, h_out, w_out, c)`.
@@ -277,8 +278,8 @@ pub(crate) fn max_pool2d_backward(x: &[f32], g: &[f32], p: &Pool2dParams, arg: &
     max_pool2d_backward_on(x, g, p, arg, gx, super::pool_avx512::available())
 }
 
-/// [`max_pool2d_backward`] with the AVX-512 kernels (`simd`, which must be available)
-/// or the portable loops; tests run both.
+/// [`max_pool2d_backward`] with the AVX-512 tiled kernel (`simd`, which must be
+/// available) or the portable loops; tests run both.
 pub(crate) fn max_pool2d_backward_on(
     x: &[f32],
     g: &[f32],
@@ -289,9 +290,6 @@ pub(crate) fn max_pool2d_backward_on(
 ) {
     if super::pool_tiled::applies(p) {
         return super::pool_tiled::max_pool2d_backward(x, g, p, simd, gx);
-    }
-    if simd {
-        return scatter_backward(x, g, p, gx);
     }
     argmax_pool2d(x, p, arg, None, false);
     max_pool2d_backward_from_argmax(g, p, arg, gx)
@@ -329,28 +327,6 @@ pub(crate) fn max_pool2d_backward_from_argmax(g: &[f32], p: &Pool2dParams, arg: 
             }
         },
     );
-}
-
-/// [`max_pool2d_backward`] through `pool_avx512::max_backward_image`, images in parallel.
-fn scatter_backward(x: &[f32], g: &[f32], p: &Pool2dParams, gx: &mut [f32]) {
-    let (plane, out_plane) = (p.h * p.w * p.c, p.h_out * p.w_out * p.c);
-    if plane == 0 || gx.is_empty() {
-        return;
-    }
-    // ok: internal invariant that the unchecked reads rely on.
-    assert!(x.len() >= p.n * plane && g.len() >= p.n * out_plane, "max_pool2d_backward: buffers too small");
-    let image = |(b, gimg): (usize, &mut [f32])| {
-        // SAFETY: AVX-512F was detected; the slices are image b of x, g and gx, shaped as
-        // `p` says (asserted above), and every window cell lies inside the image.
-        unsafe {
-            super::pool_avx512::max_backward_image(&x[b * plane..][..plane], &g[b * out_plane..][..out_plane], p, gimg)
-        }
-    };
-    if p.n > 1 && gx.len() >= PAR_MIN_WORK && threads::num_threads() > 1 {
-        threads::run(|| gx.par_chunks_mut(plane).enumerate().for_each(image));
-    } else {
-        gx.chunks_mut(plane).enumerate().for_each(image);
-    }
 }
 
 /// The backward of [`avg_pool2d`]: each real cell of a window receives the window's

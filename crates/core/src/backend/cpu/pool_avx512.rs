@@ -1,6 +1,6 @@
-//! AVX-512 max-pool forward: each output cell's window is reduced 16 channels at a time
-//! in a register (masked for the channel tail), where the portable loop in `pool.rs`
-//! updates the output slice in memory once per window cell with 4-wide SSE.
+//! AVX-512 max-pool forward, with or without each window's argmax: each output cell's
+//! window is reduced 16 channels at a time in a register (masked for the channel
+//! tail), where the portable loops in `pool.rs` update memory once per window cell.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -110,74 +110,4 @@ pub(crate) unsafe fn argmax_window(
     _: &mut [u32],
 ) {
     unreachable!("argmax_window without AVX-512")
-}
-
-/// The max-pool backward of one image by scatter: each output cell's window finds its
-/// first maximum per channel in registers (the rule of the portable `argmax_pool2d`:
-/// strictly greater keeps the first of equal maxima, the first NaN wins for good), and
-/// its gradient is added there. Output cells go in row-major order, so every input cell
-/// sums what it receives in the order the portable gather sums it: the results are
-/// identical. Overlapping windows make images the unit of parallel work.
-///
-/// # Safety
-/// [`available`] returned true; `img` and `gimg` are one image `(h, w, c)` and `gout`
-/// its `(h_out, w_out, c)` output gradient, as `p` describes.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-pub(crate) unsafe fn max_backward_image(
-    img: &[f32],
-    gout: &[f32],
-    p: &crate::backend::params::Pool2dParams,
-    gimg: &mut [f32],
-) {
-    let (c, w) = (p.c, p.w);
-    gimg.fill(0.0);
-    let src = img.as_ptr();
-    let dst = gimg.as_mut_ptr();
-    for oh in 0..p.h_out {
-        let h0 = (oh * p.stride_h).saturating_sub(p.pad_top);
-        let h1 = (oh * p.stride_h + p.ph).saturating_sub(p.pad_top).min(p.h);
-        for ow in 0..p.w_out {
-            let w0 = (ow * p.stride_w).saturating_sub(p.pad_left);
-            let w1 = (ow * p.stride_w + p.pw).saturating_sub(p.pad_left).min(w);
-            let go = &gout[(oh * p.w_out + ow) * c..][..c];
-            let mut j0 = 0;
-            while j0 < c {
-                let len = (c - j0).min(16);
-                let m: __mmask16 = if len == 16 { 0xffff } else { (1u16 << len) - 1 };
-                let first = (h0 * w + w0) as i32;
-                let mut best = _mm512_maskz_loadu_ps(m, src.add(first as usize * c + j0));
-                let mut arg = _mm512_set1_epi32(first);
-                for ih in h0..h1 {
-                    for iw in w0..w1 {
-                        let cell = (ih * w + iw) as i32;
-                        let v = _mm512_maskz_loadu_ps(m, src.add(cell as usize * c + j0));
-                        let greater =
-                            _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best) | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-                        let take = greater & _mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best);
-                        best = _mm512_mask_mov_ps(best, take, v);
-                        arg = _mm512_mask_mov_epi32(arg, take, _mm512_set1_epi32(cell));
-                    }
-                }
-                // The gradient goes to each lane's winning cell: one masked
-                // read-add-write per window cell instead of a scalar store per lane.
-                let gv = _mm512_maskz_loadu_ps(m, go.as_ptr().add(j0));
-                for ih in h0..h1 {
-                    for iw in w0..w1 {
-                        let cell = (ih * w + iw) as i32;
-                        let hit = _mm512_mask_cmpeq_epi32_mask(m, arg, _mm512_set1_epi32(cell));
-                        let dst = dst.add(cell as usize * c + j0);
-                        _mm512_mask_storeu_ps(dst, hit, _mm512_add_ps(_mm512_maskz_loadu_ps(hit, dst), gv));
-                    }
-                }
-                j0 += 16;
-            }
-        }
-    }
-}
-
-/// Never called: [`available`] is false off x86-64.
-#[cfg(not(target_arch = "x86_64"))]
-pub(crate) unsafe fn max_backward_image(_: &[f32], _: &[f32], _: &crate::backend::params::Pool2dParams, _: &mut [f32]) {
-    unreachable!("max_backward_image without AVX-512")
 }
