@@ -72,10 +72,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         "lenet-recipe" => {
             let mut config = LeNetConfig::default();
             if let Some(f) = filters {
-                let &[a, b] = f.as_slice() else {
-                    return Err(format!("bench: --filters takes two sizes such as 16,32, got {f:?}").into());
-                };
-                config.filters = [a, b];
+                config.filters = crate::train::two(f, "bench: --filters")?;
             }
             (lenet_with(&config, &mut rng)?, Box::new(Adam::new(AdamConfig::default())?))
         }

@@ -80,9 +80,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    // Validate the environment up front so a typo in FOVEA_NUM_THREADS (or
-    // FOVEA_DENORMALS) is reported,
-    // not silently replaced by the default.
+    // Validate the environment up front so a typo in FOVEA_NUM_THREADS or
+    // FOVEA_DENORMALS is reported, not silently replaced by the default.
     let env_threads = fovea_core::num_threads_from_env()?;
     fovea_core::flush_denormals_from_env()?;
     if let Some(n) = cli.threads.or(env_threads) {

@@ -197,11 +197,12 @@ pub(crate) fn load_model(path: &Path) -> CliResult<Model> {
     Ok(model)
 }
 
-/// A two-number command-line option such as `--filters 6,16`.
-fn two(values: &[usize], option: &str) -> CliResult<[usize; 2]> {
+/// A two-number command-line option such as `--filters 6,16`; `option` names it in the
+/// error (`train: --filters`).
+pub(crate) fn two(values: &[usize], option: &str) -> CliResult<[usize; 2]> {
     match values {
         &[a, b] => Ok([a, b]),
-        _ => Err(format!("train: {option} takes two sizes such as 6,16, got {values:?}").into()),
+        _ => Err(format!("{option} takes two sizes such as 6,16, got {values:?}").into()),
     }
 }
 
@@ -249,8 +250,8 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
         batch_norm: !args.no_batch_norm,
         dropout: args.dropout,
         same_padding: !args.valid_padding,
-        filters: two(&args.filters, "--filters")?,
-        units: two(&args.units, "--units")?,
+        filters: two(&args.filters, "train: --filters")?,
+        units: two(&args.units, "train: --units")?,
     };
     // Options are checked before the data loads.
     let model = lenet_with(&config, &mut Rng::new(args.seed))?;
