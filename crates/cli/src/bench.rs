@@ -1,6 +1,6 @@
 //! `fovea bench`: throughput measurements for side-by-side comparisons
 //! (bench/compare.py and bench/compare_lenet.py run these next to PyTorch and ONNX
-//! Runtime). `conv` lives in bench_conv.rs, `model` in bench_model.rs; `train-step`,
+//! Runtime). `conv` lives in bench_conv.rs, `model` in bench_model.rs, `go` in bench_go.rs; `train-step`,
 //! the first of them, stays here.
 
 use std::time::Instant;
@@ -27,6 +27,9 @@ enum BenchWhat {
     Conv(crate::bench_conv::ConvArgs),
     /// Whole networks: LeNet and MNIST-CNN training steps, AlexNet and AlphaGo inference.
     Model(crate::bench_model::ModelArgs),
+    /// Go on one thread: random playouts (19x19, 9x9) in moves/s and playouts/s, and the
+    /// 48-plane feature encoding of 19x19 positions in positions/s.
+    Go(crate::bench_go::GoArgs),
     /// Training steps per second of a zoo network (forward, backward, optimizer update).
     TrainStep {
         /// lenet (classic LeNet-5, SGD with momentum 0.9) or lenet-recipe (the network and
@@ -51,6 +54,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let (model, filters, batch_size, steps, json) = match &args.what {
         BenchWhat::Conv(a) => return crate::bench_conv::run(a),
         BenchWhat::Model(a) => return crate::bench_model::run(a),
+        BenchWhat::Go(a) => return crate::bench_go::run(a),
         BenchWhat::TrainStep { model, filters, batch_size, steps, json } => (model, filters, batch_size, steps, json),
     };
     if *batch_size == 0 || *steps == 0 {

@@ -2,13 +2,17 @@
 
 mod bench;
 mod bench_conv;
+mod bench_go;
 mod bench_model;
 mod bench_timing;
 mod demo;
 mod export;
+mod go;
+mod gtp;
 mod keras;
 mod summary;
 mod train;
+mod train_go;
 
 use std::process::ExitCode;
 
@@ -32,9 +36,11 @@ enum Command {
     /// Print the Keras summary table of a zoo network (alexnet, alphago-policy, lenet).
     /// Also of a Keras model file: `fovea summary MODEL.keras` (or a legacy MODEL.h5).
     Summary(summary::SummaryArgs),
-    /// Train a network (lenet) on Fashion-MNIST or a folder of IDX files, evaluate it on
-    /// the test split, save the model and its training curves.
-    Train(train::TrainArgs),
+    /// Train a network: `train lenet` (Fashion-MNIST or a folder of IDX files; evaluates
+    /// on the test split, saves the model and its curves) or `train go-policy` (the
+    /// AlphaGo policy network on real games, resumable).
+    #[command(subcommand)]
+    Train(train::TrainCommand),
     /// Loss and accuracy of a saved model on the test split.
     Evaluate(train::EvaluateArgs),
     /// Top classes of an image under a saved model.
@@ -47,6 +53,12 @@ enum Command {
     Export(export::ExportArgs),
     /// Print the engine's configuration (threads, version).
     Info,
+    /// Speak GTP (Go Text Protocol) on stdin/stdout with the Go policy network, for
+    /// GoGui, Sabaki, gogui-twogtp and go servers.
+    Gtp(gtp::GtpArgs),
+    /// Go: `go match` against GTP engines, `go eval` move prediction on game records.
+    #[command(subcommand)]
+    Go(go::GoCommand),
 }
 
 /// Keeps freed buffers in the process. A training step allocates and frees the same
@@ -90,11 +102,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Summary(args) => summary::run(&args),
-        Command::Train(args) => train::train(&args),
+        Command::Train(command) => train::run(&command),
         Command::Bench(args) => bench::run(&args),
         Command::Evaluate(args) => train::evaluate(&args),
         Command::Predict(args) => train::predict(&args),
         Command::Export(args) => export::run(&args),
+        Command::Gtp(args) => gtp::run(&args),
+        Command::Go(command) => go::run(&command),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());

@@ -28,11 +28,26 @@ type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 pub const FASHION_CLASSES: [&str; 10] =
     ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-/// Options of `fovea train`.
+/// What `fovea train` trains.
+#[derive(clap::Subcommand, Debug)]
+pub enum TrainCommand {
+    /// LeNet on Fashion-MNIST (or any folder of IDX files, or a digits CSV).
+    Lenet(TrainArgs),
+    /// The AlphaGo policy network on real Go games (SGF files, folders, the Tom kifu set).
+    GoPolicy(crate::train_go::GoPolicyArgs),
+}
+
+/// Runs `fovea train <network>`.
+pub fn run(command: &TrainCommand) -> CliResult<()> {
+    match command {
+        TrainCommand::Lenet(args) => train(args),
+        TrainCommand::GoPolicy(args) => crate::train_go::run(args),
+    }
+}
+
+/// Options of `fovea train lenet`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// The network to train (lenet).
-    model: String,
     /// A folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz], ...), or a digits
     /// CSV such as data/mnist_5k.csv.gz (every fifth sample held out for testing); default:
     /// Fashion-MNIST from Debian's dataset-fashion-mnist package.
@@ -239,9 +254,6 @@ fn options(args: &TrainArgs) -> OptimizerOptions {
 /// `fovea train lenet`: fit with a progress bar, evaluate on the test split, save the
 /// model and its training curves.
 pub fn train(args: &TrainArgs) -> CliResult<()> {
-    if args.model != "lenet" {
-        return Err(format!("train: unknown model '{}' (this version trains lenet)", args.model).into());
-    }
     if args.epochs == 0 || args.batch_size == 0 {
         return Err("train: --epochs and --batch-size must be at least 1".into());
     }

@@ -3,5 +3,5 @@
 mod policy;
 mod position_bias;
 
-pub use policy::{alphago_policy, BOARD, FEATURE_PLANES};
+pub use policy::{alphago_policy, alphago_policy_with, PolicyConfig, BOARD, FEATURE_PLANES};
 pub use position_bias::PositionBias;

@@ -1,0 +1,48 @@
+//! `fovea gtp`: the policy network as a GTP engine on stdin/stdout, for GoGui, Sabaki,
+//! gogui-twogtp and go servers (a thin layer over `fovea_go::gtp`).
+
+use std::io;
+use std::path::PathBuf;
+
+use clap::Args;
+use fovea_go::gtp::{serve, Engine};
+use fovea_go::player::{NetworkPlayer, Player, RandomPlayer};
+use fovea_go::policy::PolicyNet;
+
+type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Options of `fovea gtp`.
+#[derive(Args, Debug)]
+pub struct GtpArgs {
+    /// The policy network (default: models/go-policy.safetensors of the repository).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// 0 plays the most probable sensible move; above 0 draws moves with weights
+    /// p^(1/T).
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f32,
+    /// Seed of the draws at a temperature above 0.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Play uniformly random sensible moves, no network (for trying out a controller).
+    #[arg(long)]
+    random: bool,
+}
+
+/// The network player of `--model` (or the default path) at `temperature`.
+pub fn network_player(model: Option<&PathBuf>, temperature: f32, seed: u64) -> CliResult<NetworkPlayer> {
+    let path = model.cloned().unwrap_or_else(PolicyNet::default_path);
+    let net = PolicyNet::load(&path)?;
+    Ok(NetworkPlayer::new(net).with_temperature(temperature, seed)?)
+}
+
+pub fn run(args: &GtpArgs) -> CliResult<()> {
+    let player: Box<dyn Player> = if args.random {
+        Box::new(RandomPlayer::new(args.seed))
+    } else {
+        Box::new(network_player(args.model.as_ref(), args.temperature, args.seed)?)
+    };
+    let mut engine = Engine::new(player);
+    serve(&mut engine, io::stdin().lock(), io::stdout().lock())?;
+    Ok(())
+}
