@@ -10,9 +10,6 @@ use fovea_go::matchplay::{
     evaluate_predictions, play_match, Contestant, EvalConfig, EvalReport, MatchConfig, MatchReport, Referee,
 };
 use fovea_go::policy::PolicyNet;
-use serde_json::json;
-
-use crate::gtp::network_player;
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -61,14 +58,8 @@ pub struct MatchArgs {
     /// per-game lines go to stderr).
     #[arg(long)]
     json: bool,
-    /// The policy network (default: models/go-policy.safetensors).
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// The network's move temperature (0: most probable sensible move).
-    #[arg(long, default_value_t = 0.0)]
-    temperature: f32,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    player: crate::gtp::PlayerArgs,
     /// Seconds an engine may take over one command before it forfeits the game.
     #[arg(long, default_value_t = 30.0)]
     move_timeout: f64,
@@ -118,7 +109,7 @@ fn run_match(args: &MatchArgs) -> CliResult<()> {
                 )
                 .into());
             }
-            let player = network_player(args.model.as_ref(), args.temperature, args.seed)?;
+            let player = args.player.network_player()?;
             (Contestant::Player(Box::new(player)), Contestant::Engine(opponent.clone()), true)
         }
         (None, Some(black), Some(white)) => {
@@ -156,16 +147,16 @@ fn run_match(args: &MatchArgs) -> CliResult<()> {
 
 fn print_match(report: &MatchReport, json: bool) {
     if json {
+        // Written by hand to keep the keys in this order (serde_json sorts them).
         let (lo, hi) = report.interval95();
-        let value = json!({
-            "games": report.games(),
-            "wins": report.wins(),
-            "losses": report.losses(),
-            "win_rate": report.win_rate(),
-            "draws": report.draws(),
-            "ci95": [lo, hi],
-        });
-        println!("{value}");
+        println!(
+            "{{\"games\": {}, \"wins\": {}, \"losses\": {}, \"win_rate\": {}, \"draws\": {}, \"ci95\": [{lo}, {hi}]}}",
+            report.games(),
+            report.wins(),
+            report.losses(),
+            report.win_rate(),
+            report.draws()
+        );
     } else {
         println!("{}", report.summary());
     }
@@ -178,13 +169,13 @@ fn run_eval(args: &EvalArgs) -> CliResult<()> {
     let config = EvalConfig { symmetries: args.symmetries, handicap: args.handicap, batch: args.batch.max(1) };
     let report = evaluate_predictions(&net, &loaded.games, &config)?;
     if args.json {
-        let value = json!({
-            "positions": report.positions,
-            "games": report.games,
-            "top1": report.top1(),
-            "top5": report.top5(),
-        });
-        println!("{value}");
+        println!(
+            "{{\"positions\": {}, \"games\": {}, \"top1\": {}, \"top5\": {}}}",
+            report.positions,
+            report.games,
+            report.top1(),
+            report.top5()
+        );
         return Ok(());
     }
     print_eval(&report, loaded.files, loaded.warnings.len());

@@ -52,7 +52,7 @@ fn gtp_plays_19x19_with_the_network_and_refuses_other_sizes_for_genmove() {
     let (ok, out, err) = fovea(&["gtp", "--model", model.to_str().unwrap()], script);
     assert!(ok, "{err}");
     let responses: Vec<&str> = out.split("\n\n").collect();
-    assert_eq!(responses[0], "=1 fovea (fovea)");
+    assert_eq!(responses[0], "=1 fovea");
     assert!(responses[1].starts_with("=2 ") && responses[1].len() <= 6, "{out}");
     let top: Vec<&str> = responses[2].strip_prefix("=3 ").unwrap().lines().collect();
     assert_eq!(top.len(), 2, "{out}");

@@ -362,13 +362,8 @@ impl Board {
         self.move_number += 1;
         self.consecutive_passes = 0;
         self.put_stone(p, own);
-        let w = self.words;
         // The new stone is a one-stone string with its empty neighbours as liberties.
-        self.head[p] = p as u16;
-        self.next[p] = p as u16;
-        self.stones[p] = 1;
-        self.libs[p * w..(p + 1) * w].fill(0);
-        self.lib_count[p] = 0;
+        self.start_string(p);
         let nbrs = self.neighbours(p);
         for q in nbrs {
             if self.cells[q] == Cell::Empty {
@@ -413,6 +408,17 @@ impl Board {
             self.empty_at[last as usize] = i as u16;
         }
         self.empty_at[p] = u16::MAX;
+    }
+
+    /// Makes the stone at `p` a string of its own, with no liberties yet.
+    #[inline]
+    fn start_string(&mut self, p: Point) {
+        let w = self.words;
+        self.head[p] = p as u16;
+        self.next[p] = p as u16;
+        self.stones[p] = 1;
+        self.libs[p * w..(p + 1) * w].fill(0);
+        self.lib_count[p] = 0;
     }
 
     #[inline]
@@ -622,12 +628,7 @@ impl Board {
         let own = Cell::stone(color);
         self.put_stone(p, own);
         self.placed[p] = 0;
-        let w = self.words;
-        self.head[p] = p as u16;
-        self.next[p] = p as u16;
-        self.stones[p] = 1;
-        self.libs[p * w..(p + 1) * w].fill(0);
-        self.lib_count[p] = 0;
+        self.start_string(p);
         for q in self.neighbours(p) {
             match self.cells[q] {
                 // After a merge the string's head may be another stone.

@@ -53,7 +53,10 @@ impl Engine {
     pub(super) fn execute(&mut self, name: &str, args: &[&str]) -> Answer {
         match name {
             "protocol_version" => Ok("2".into()),
-            "name" => Ok(format!("fovea ({})", self.player.name())),
+            "name" => Ok(match self.player.name() {
+                name if name == "fovea" => name,
+                other => format!("fovea ({other})"),
+            }),
             "version" => Ok(env!("CARGO_PKG_VERSION").into()),
             "known_command" => {
                 let [command] = args else { return Err(syntax("known_command COMMAND")) };

@@ -228,6 +228,11 @@ pub fn play_match(
         },
     };
     let mut outcomes = Vec::with_capacity(config.games);
+    if runner.sides[0].name == runner.sides[1].name {
+        // Two copies of one engine: keep the reports and SGF names apart.
+        runner.sides[0].name.push_str(" (1)");
+        runner.sides[1].name.push_str(" (2)");
+    }
     let names = [runner.sides[0].name.clone(), runner.sides[1].name.clone()];
     for index in 0..config.games {
         let outcome = runner.play_game(index)?;
