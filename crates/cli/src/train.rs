@@ -321,12 +321,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: cannot create: {e}", args.out.display()))?;
     let model_path = args.out.join("model.safetensors");
     let model = compiled.model();
-    let mut weights = Vec::new();
-    for layer in model.layers() {
-        for w in layer.weights() {
-            weights.push((format!("{}/{}", layer.name(), w.name()), w.value().detach()));
-        }
-    }
+    let weights = fovea_nn::named_weights(model);
     let mut metadata = std::collections::BTreeMap::new();
     metadata.insert("test_accuracy".to_string(), format!("{acc:.6}"));
     save_checkpoint(

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use fovea_core::{no_grad, Rng, Tensor};
-use fovea_nn::{load_checkpoint, Model};
+use fovea_nn::{load_checkpoint, load_weights, Model};
 use fovea_zoo::go::{alphago_policy_with, PolicyConfig, BOARD, FEATURE_PLANES};
 
 use crate::features::{Encoder, PLANES};
@@ -22,33 +22,39 @@ pub struct PolicyNet {
     config: PolicyConfig,
 }
 
-/// The architecture JSON stored in a policy checkpoint.
-pub fn architecture_json(config: &PolicyConfig) -> String {
-    format!(
-        r#"{{"format":"fovea-zoo","model":"alphago-policy","filters":{},"layers":{},"board":{},"planes":{}}}"#,
-        config.filters, config.layers, BOARD, FEATURE_PLANES
-    )
+/// Rank of move `target` under `probs`: how many points the network prefers to it
+/// (ties go to the lower index), so 0 is a top-1 hit and < 5 a top-5 hit.
+pub fn rank_of(probs: &[f32], target: usize) -> usize {
+    let mine = probs.get(target).copied().unwrap_or(f32::NEG_INFINITY);
+    probs.iter().enumerate().filter(|&(i, &q)| q > mine || (q == mine && i < target)).count()
 }
 
-/// Reads `"key":number` from the small architecture JSON (written by
-/// [`architecture_json`]; no general JSON parser is needed for it).
-fn json_number(json: &str, key: &str) -> Option<usize> {
-    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// The architecture JSON stored in a policy checkpoint.
+pub fn architecture_json(config: &PolicyConfig) -> String {
+    serde_json::json!({
+        "format": "fovea-zoo",
+        "model": "alphago-policy",
+        "filters": config.filters,
+        "layers": config.layers,
+        "board": BOARD,
+        "planes": FEATURE_PLANES,
+    })
+    .to_string()
 }
 
 /// The policy configuration a checkpoint's architecture JSON describes.
 pub fn config_from_architecture(json: &str, path: &Path) -> Result<PolicyConfig> {
     let bad = |msg: String| Error::Io { path: path.display().to_string(), msg };
-    if !json.contains("\"alphago-policy\"") {
+    let arch: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| bad(format!("the architecture is not JSON ({e}): {json}")))?;
+    if arch["model"] != "alphago-policy" {
         return Err(bad(format!("not a Go policy network (architecture {json})")));
     }
-    let filters = json_number(json, "filters").ok_or_else(|| bad(format!("no filters in {json}")))?;
-    let layers = json_number(json, "layers").ok_or_else(|| bad(format!("no layers in {json}")))?;
+    let number = |key: &str| arch[key].as_u64().map(|n| n as usize);
+    let filters = number("filters").ok_or_else(|| bad(format!("no filters in {json}")))?;
+    let layers = number("layers").ok_or_else(|| bad(format!("no layers in {json}")))?;
     for (key, want) in [("board", BOARD), ("planes", FEATURE_PLANES)] {
-        if let Some(got) = json_number(json, key) {
+        if let Some(got) = number(key) {
             if got != want {
                 return Err(bad(format!("{key} is {got}; this version knows {want}")));
             }
@@ -83,20 +89,7 @@ impl PolicyNet {
         let ckpt = load_checkpoint(path)?;
         let config = config_from_architecture(&ckpt.architecture, path)?;
         let net = PolicyNet::build(&config, &mut Rng::new(0))?;
-        let by_name: std::collections::HashMap<&str, &Tensor> =
-            ckpt.weights.iter().map(|(n, t)| (n.as_str(), t)).collect();
-        let mut values = Vec::new();
-        for layer in net.model.layers() {
-            for w in layer.weights() {
-                let name = format!("{}/{}", layer.name(), w.name());
-                let t = by_name.get(name.as_str()).ok_or_else(|| Error::Io {
-                    path: path.display().to_string(),
-                    msg: format!("weight {name} is missing"),
-                })?;
-                values.push((*t).clone());
-            }
-        }
-        net.model.set_weights(&values)?;
+        load_weights(&net.model, path)?;
         Ok(net)
     }
 
@@ -170,6 +163,7 @@ mod tests {
         assert_eq!((back.filters, back.layers), (32, 3));
         assert!(config_from_architecture(r#"{"model":"lenet"}"#, Path::new("x")).is_err());
         let wrong = json.replace("\"planes\":48", "\"planes\":12");
+        assert!(wrong.contains("\"planes\":12"), "{json}");
         assert!(config_from_architecture(&wrong, Path::new("x")).unwrap_err().to_string().contains("planes"));
     }
 

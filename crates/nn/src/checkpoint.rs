@@ -75,13 +75,19 @@ pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint> {
 /// Saves the model's weights (all of them, trainable or not) as a checkpoint with no
 /// architecture, no optimizer state and epoch 0. Names are `<layer>/<weight>`.
 pub fn save_weights(model: &Model, path: impl AsRef<Path>) -> Result<()> {
+    save_checkpoint(path, &Checkpoint { weights: named_weights(model), ..Checkpoint::default() })
+}
+
+/// Every weight of `model` in Keras's order, named `<layer>/<weight>` as checkpoints
+/// store them (detached copies of the values).
+pub fn named_weights(model: &Model) -> Vec<(String, Tensor)> {
     let mut weights = Vec::new();
     for layer in model.layers() {
         for w in layer.weights() {
             weights.push((format!("{}/{}", layer.name(), w.name()), w.value().detach()));
         }
     }
-    save_checkpoint(path, &Checkpoint { weights, ..Checkpoint::default() })
+    weights
 }
 
 /// Loads weights saved by [`save_weights`] (or the weights of a full checkpoint) into

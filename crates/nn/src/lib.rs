@@ -41,7 +41,7 @@ pub mod checkpoint;
 pub mod history;
 pub mod plot;
 pub mod progress;
-pub use checkpoint::{load_checkpoint, load_weights, save_checkpoint, save_weights, Checkpoint};
+pub use checkpoint::{load_checkpoint, load_weights, named_weights, save_checkpoint, save_weights, Checkpoint};
 pub use history::History;
 pub use plot::plot_history;
 pub use progress::Progbar;

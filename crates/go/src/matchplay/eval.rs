@@ -158,9 +158,7 @@ impl Scorer<'_> {
             self.averaged(batch)?
         };
         for (p, &(_, target)) in probs.iter().zip(batch) {
-            // Rank of the played move: how many points the network prefers to it.
-            let mine = p.get(target).copied().unwrap_or(f32::NEG_INFINITY);
-            let better = p.iter().enumerate().filter(|&(i, &q)| q > mine || (q == mine && i < target)).count();
+            let better = crate::policy::rank_of(p, target);
             report.positions += 1;
             report.top1_hits += usize::from(better == 0);
             report.top5_hits += usize::from(better < 5);

@@ -23,14 +23,14 @@ use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
 use fovea_nn::progress::{ProgbarConfig, Verbosity};
 use fovea_nn::{load_checkpoint, plot_history, save_checkpoint, CallContext, Checkpoint, History, LearningRate, Loss};
-use fovea_nn::{Optimizer, Progbar, Variable};
+use fovea_nn::{named_weights, Optimizer, Progbar, Variable};
 use fovea_zoo::go::PolicyConfig;
 
 pub use positions::{build, IntakeReport, PositionSet, Selection, StoredGame, SIZE};
 pub use sampler::{Permutation, Sampler};
 
 use crate::features::{Encoder, PLANES};
-use crate::policy::{architecture_json, config_from_architecture, PolicyNet};
+use crate::policy::{architecture_json, config_from_architecture, rank_of, PolicyNet};
 use crate::{Error, Result};
 
 /// The optimizer of a run.
@@ -172,7 +172,7 @@ pub fn evaluate_positions(net: &PolicyNet, games: &[StoredGame], picks: &[(usize
         let probs = net.predict_planes(&x)?;
         for (p, &label) in probs.chunks_exact(SIZE * SIZE).zip(&labels) {
             let target = p[label];
-            let better = p.iter().filter(|&&q| q > target).count();
+            let better = rank_of(p, label);
             top1 += (better == 0) as usize;
             top5 += (better < 5) as usize;
             loss -= (target.max(1e-7) as f64).ln();
@@ -217,12 +217,7 @@ struct RunState {
 }
 
 fn save_run(path: &Path, net: &PolicyNet, opt: &dyn Optimizer, state: &RunState, fingerprint: &str) -> Result<()> {
-    let mut weights = Vec::new();
-    for layer in net.model().layers() {
-        for w in layer.weights() {
-            weights.push((format!("{}/{}", layer.name(), w.name()), w.value().detach()));
-        }
-    }
+    let weights = named_weights(net.model());
     let mut metadata = BTreeMap::new();
     metadata.insert("step".to_string(), state.step.to_string());
     metadata.insert("seconds".to_string(), format!("{:.1}", state.seconds));
@@ -449,12 +444,7 @@ pub fn train(config: &TrainConfig, log: &mut dyn Write) -> Result<TrainSummary> 
 
 /// The weights alone with their architecture (what `fovea gtp` loads).
 pub fn save_model(path: &Path, net: &PolicyNet, top1: f64) -> Result<()> {
-    let mut weights = Vec::new();
-    for layer in net.model().layers() {
-        for w in layer.weights() {
-            weights.push((format!("{}/{}", layer.name(), w.name()), w.value().detach()));
-        }
-    }
+    let weights = named_weights(net.model());
     let mut metadata = BTreeMap::new();
     metadata.insert("heldout_top1".to_string(), format!("{top1:.4}"));
     let ckpt = Checkpoint { architecture: architecture_json(net.config()), weights, metadata, ..Checkpoint::default() };
