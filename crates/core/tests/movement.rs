@@ -5,7 +5,7 @@
 mod common;
 
 use common::{assert_close, assert_gradients, t, uniform};
-use fovea_core::{Error, Shape, Tensor};
+use fovea_core::{DType, Error, Shape, Tensor};
 
 /// 0, 1, ..., 23 as shape (2, 3, 4).
 fn iota() -> Tensor {
@@ -206,6 +206,19 @@ fn index_select_takes_entries_like_numpy_take() {
     // A rank-0 index drops the axis; a view input is read in logical order.
     let one = Tensor::from_vec_i64(vec![1], Shape::scalar()).unwrap();
     assert_close(&x.transpose(0, 1).unwrap().index_select(0, &one).unwrap(), &[1.0, 4.0], 0.0);
+}
+
+#[test]
+fn index_select_gathers_int64_tensors_without_a_gradient() {
+    let labels = Tensor::from_vec_i64((0..6).collect(), [3, 2]).unwrap();
+    let rows = labels.index_select(0, &Tensor::from_vec_i64(vec![2, 0], [2]).unwrap()).unwrap();
+    assert_eq!(
+        (rows.dtype(), rows.dims(), rows.to_vec_i64().unwrap()),
+        (DType::I64, &[2usize, 2][..], vec![4, 5, 0, 1])
+    );
+    let cols = labels.index_select(-1, &Tensor::from_vec_i64(vec![1], [1]).unwrap()).unwrap();
+    assert_eq!(cols.to_vec_i64().unwrap(), [1, 3, 5]);
+    assert!(!rows.tracks_grad());
 }
 
 #[test]

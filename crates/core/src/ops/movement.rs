@@ -4,7 +4,7 @@
 
 use crate::autodiff::record;
 use crate::backend;
-use crate::{normalize_axis, Error, Layout, Result, Shape, Tensor};
+use crate::{normalize_axis, DType, Error, Layout, Result, Shape, Tensor};
 
 impl Tensor {
     /// The same elements under `shape` (a view when contiguous, else a copy).
@@ -215,6 +215,9 @@ impl Tensor {
     /// numpy `take`: picks entries of `axis` by the int64 `indices` (any shape; negative
     /// indices count from the end). Output shape: `dims[..axis] + indices.shape +
     /// dims[axis+1..]`. Embedding lookup is `table.index_select(0, &ids)`.
+    ///
+    /// The source may be f32 (differentiable) or int64 (labels, token ids: gathered
+    /// without a gradient, the result int64).
     pub fn index_select(&self, axis: isize, indices: &Tensor) -> Result<Tensor> {
         let a = normalize_axis("index_select", axis, self.rank())?;
         let n = self.dims()[a];
@@ -232,11 +235,21 @@ impl Tensor {
             .collect::<Result<_>>()?;
         let outer: usize = self.dims()[..a].iter().product();
         let inner: usize = self.dims()[a + 1..].iter().product();
-        let x = self.detach().contiguous()?;
-        let data = backend::take(&x, outer, n, inner, &idx, "index_select")?;
         let mut dims = self.dims()[..a].to_vec();
         dims.extend_from_slice(indices.dims());
         dims.extend_from_slice(&self.dims()[a + 1..]);
+        if self.dtype() == DType::I64 {
+            let src = self.to_vec_i64()?;
+            let mut out = Vec::with_capacity(outer * idx.len() * inner);
+            for o in 0..outer {
+                for &j in &idx {
+                    out.extend_from_slice(&src[(o * n + j) * inner..(o * n + j + 1) * inner]);
+                }
+            }
+            return Tensor::from_vec_i64(out, dims);
+        }
+        let x = self.detach().contiguous()?;
+        let data = backend::take(&x, outer, n, inner, &idx, "index_select")?;
         let out = Tensor::from_f32_vec(data, dims);
         Ok(record(out, "index_select", &[self], || {
             let in_shape = self.shape().clone();
