@@ -84,7 +84,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("bench: unknown model '{other}' (expected lenet or lenet-recipe)").into());
         }
     };
-    let mut compiled = net.compile(optimizer, Box::new(SparseCategoricalCrossentropy::default()), vec![]);
+    let mut compiled = net.compile(optimizer, SparseCategoricalCrossentropy::default(), ());
     let n = batch_size * steps;
     let x = rng.uniform([n, 28, 28, 1], 0.0, 1.0)?;
     let labels: Vec<i64> = (0..n).map(|i| (i % 10) as i64).collect();

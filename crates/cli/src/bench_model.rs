@@ -97,7 +97,7 @@ fn time_train_step(net: Model, batch: usize, reps: usize, rng: &mut Rng) -> fove
     const WARMUP: usize = 3;
     let optimizer =
         Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.9, ..Default::default() })?;
-    let mut compiled = net.compile(Box::new(optimizer), Box::new(SparseCategoricalCrossentropy::default()), vec![]);
+    let mut compiled = net.compile(optimizer, SparseCategoricalCrossentropy::default(), ());
     let n = batch * (WARMUP + reps);
     let x = rng.uniform([n, 28, 28, 1], 0.0, 1.0)?;
     let y = Tensor::from_vec_i64((0..n).map(|i| (i % 10) as i64).collect(), [n])?;

@@ -13,7 +13,7 @@ use fovea_core::{Rng, Tensor};
 use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir, ColorMode, Dataset};
 use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
-use fovea_nn::metrics::SparseCategoricalAccuracy;
+use fovea_nn::metrics::accuracy;
 use fovea_nn::optimizers::schedules::CosineDecay;
 use fovea_nn::optimizers::{Adam, AdamConfig, OptimizerOptions, Sgd, SgdConfig};
 use fovea_nn::training::{CompiledModel, FitOptions};
@@ -269,11 +269,8 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     let model = lenet_with(&config, &mut Rng::new(args.seed))?;
     let (train, test) = load_data(&args.data)?;
     let steps = (train.len().div_ceil(args.batch_size) * args.epochs) as u64;
-    let mut compiled: CompiledModel = model.compile(
-        optimizer(args, steps)?,
-        Box::new(SparseCategoricalCrossentropy::default()),
-        vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
-    );
+    let mut compiled: CompiledModel =
+        model.compile(optimizer(args, steps)?, SparseCategoricalCrossentropy::default(), accuracy());
     println!(
         "fovea train lenet: {} train / {} test images, {} epochs, batch {}, {} ({} threads)",
         train.len(),
@@ -286,7 +283,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
     let options = FitOptions {
         batch_size: args.batch_size,
         epochs: args.epochs,
-        validation_data: Some((test.features().clone(), test.labels().clone())),
+        validation_data: Some((test.features().into(), test.labels().into())),
         seed: args.seed,
         verbose: args.verbose,
         ..Default::default()
@@ -344,11 +341,7 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
 pub fn evaluate(args: &EvaluateArgs) -> CliResult<()> {
     let model = load_model(&args.model)?;
     let (_, test) = load_data(&args.data)?;
-    let mut compiled = model.compile(
-        optimizer_for_eval()?,
-        Box::new(SparseCategoricalCrossentropy::default()),
-        vec![Box::new(SparseCategoricalAccuracy::default().with_name("accuracy"))],
-    );
+    let compiled = model.compile(optimizer_for_eval()?, SparseCategoricalCrossentropy::default(), accuracy());
     let logs = compiled.evaluate(test.features(), test.labels(), args.batch_size.max(1))?;
     println!(
         "{}: test accuracy {:.4}, loss {:.4} ({} images)",
@@ -361,8 +354,8 @@ pub fn evaluate(args: &EvaluateArgs) -> CliResult<()> {
 }
 
 /// Evaluation needs no optimizer; `compile` wants one, so give it an idle SGD.
-fn optimizer_for_eval() -> CliResult<Box<dyn Optimizer>> {
-    Ok(Box::new(Sgd::new(SgdConfig::default())?))
+fn optimizer_for_eval() -> CliResult<Sgd> {
+    Ok(Sgd::default())
 }
 
 /// `fovea predict MODEL IMAGE`: the top classes with their probabilities.

@@ -63,7 +63,7 @@ fn predict_with_named_inputs_writes_one_file_per_output() {
     let mut failures = Vec::new();
     for name in ["multi_input_multi_output", "dict_inputs_outputs", "legacy_merges"] {
         let e = entries.iter().find(|e| e.name == name).unwrap();
-        let loaded = fovea_keras::load_with_warnings(&e.path()).unwrap();
+        let loaded = fovea_keras::load_with_warnings(e.path()).unwrap();
         let mut args: Vec<String> = vec!["predict".into(), e.path().display().to_string()];
         for (i, model_input) in loaded.model.input_names().iter().enumerate() {
             // By name where the manifest has it, else by position (Keras 2 input names).

@@ -101,7 +101,7 @@ impl Vertex {
         format!("{}{}", (b'a' + self.x) as char, (b'a' + self.y) as char)
     }
 
-    /// SGF's two letters, `a`-`z` then `A`-`Z` as FF[4] allows for big boards.
+    /// SGF's two letters, `a`-`z` then `A`-`Z` as `FF[4]` allows for big boards.
     pub fn parse_sgf(s: &str) -> Option<Vertex> {
         let b = s.as_bytes();
         if b.len() != 2 {

@@ -34,7 +34,8 @@ pub struct KerasArchive {
 }
 
 /// Reads the archive at `path`.
-pub fn read_archive(path: &Path) -> Result<KerasArchive> {
+pub fn read_archive(path: impl AsRef<Path>) -> Result<KerasArchive> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     read_archive_bytes(&bytes, &path.display().to_string())
 }

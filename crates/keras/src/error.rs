@@ -98,3 +98,15 @@ impl From<fovea_core::Error> for Error {
         Error::Nn(fovea_nn::Error::Core(e))
     }
 }
+
+/// fovea-keras's errors travel through fovea-nn's `Result` (a `ModelCheckpoint` save
+/// function, a user's training program): fovea-nn's own errors come back as they were,
+/// the others keep their message and source.
+impl From<Error> for fovea_nn::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Nn(e) => e,
+            other => fovea_nn::Error::External(Box::new(other)),
+        }
+    }
+}

@@ -27,7 +27,8 @@ pub struct Loaded {
 /// `.h5` (Keras 2 / tf.keras, or Keras 3's `.h5`), told apart by their first bytes.
 /// Warnings (non-finite weights) are printed to stderr; use [`load_with_warnings`] to
 /// get them instead.
-pub fn load(path: &Path) -> Result<Model> {
+pub fn load(path: impl AsRef<Path>) -> Result<Model> {
+    let path = path.as_ref();
     let loaded = load_with_warnings(path)?;
     for w in &loaded.warnings {
         eprintln!("warning: {}: {w}", path.display());
@@ -36,7 +37,8 @@ pub fn load(path: &Path) -> Result<Model> {
 }
 
 /// Like [`load`], returning the warnings, the config and the output names.
-pub fn load_with_warnings(path: &Path) -> Result<Loaded> {
+pub fn load_with_warnings(path: impl AsRef<Path>) -> Result<Loaded> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let name = path.display().to_string();
     if bytes.starts_with(b"PK") {

@@ -44,7 +44,8 @@ enum Kind {
 }
 
 /// Reads a `.npy` file.
-pub fn read_npy(path: &Path) -> Result<NpyArray> {
+pub fn read_npy(path: impl AsRef<Path>) -> Result<NpyArray> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_npy(&bytes).map_err(|msg| Error::Npy { path: path.display().to_string(), msg })
 }
@@ -262,8 +263,8 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<()> {
 }
 
 /// Writes a tensor as a float32 `.npy` file (atomically).
-pub fn write_npy_tensor(path: &Path, t: &Tensor) -> Result<()> {
-    write_npy_f32(path, t.dims(), &t.to_vec_f32()?)
+pub fn write_npy_tensor(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
+    write_npy_f32(path.as_ref(), t.dims(), &t.to_vec_f32()?)
 }
 
 #[cfg(test)]

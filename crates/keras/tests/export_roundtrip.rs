@@ -50,7 +50,7 @@ fn round_trip(entry: &Entry, dir: &Path) -> Result<(), String> {
         // fovea refuses to load it (keras_corpus.rs checks the error).
         return not_exported(dir, entry, &format!("fovea refuses to load it ({why})"));
     }
-    let model = fovea_keras::load(&entry.path()).map_err(|e| format!("load: {e}"))?;
+    let model = fovea_keras::load(entry.path()).map_err(|e| format!("load: {e}"))?;
     let inputs = inputs_for(&model, entry)?;
     let before = run(&model, &inputs)?;
     let out = dir.join(format!("{}.keras", entry.name));

@@ -16,9 +16,9 @@ fn fixtures() -> PathBuf {
 fn expected_shapes(case: &str, names: &[String]) -> Vec<Vec<usize>> {
     let dir = fixtures();
     if names.len() == 1 {
-        return vec![read_npy(&dir.join(format!("{case}.out.npy"))).unwrap().shape];
+        return vec![read_npy(dir.join(format!("{case}.out.npy"))).unwrap().shape];
     }
-    names.iter().map(|n| read_npy(&dir.join(format!("{case}.out.{n}.npy"))).unwrap().shape).collect()
+    names.iter().map(|n| read_npy(dir.join(format!("{case}.out.{n}.npy"))).unwrap().shape).collect()
 }
 
 #[test]
@@ -30,7 +30,7 @@ fn every_keras_fixture_config_builds_with_keras_output_shapes() {
     cases.sort();
     assert_eq!(cases.len(), 8, "{cases:?}");
     for case in cases {
-        let archive = read_archive(&fixtures().join(format!("{case}.keras"))).unwrap();
+        let archive = read_archive(fixtures().join(format!("{case}.keras"))).unwrap();
         let spec = parse_config(&archive.config, None).unwrap_or_else(|e| panic!("{case}: {e}"));
         let model = build_model(&spec).unwrap_or_else(|e| panic!("{case}: {e}"));
         let names = spec.output_names();

@@ -12,7 +12,7 @@ use common::{catching, check_outputs, inputs_for, manifest, run, Entry};
 const MIN_MODELS: usize = 110;
 
 fn check(entry: &Entry) -> Result<(), String> {
-    let loaded = fovea_keras::load(&entry.path());
+    let loaded = fovea_keras::load(entry.path());
     if let Some(want) = &entry.expect_error {
         return match loaded {
             Err(e) if e.to_string().contains(want.as_str()) => Ok(()),

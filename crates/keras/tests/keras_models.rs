@@ -15,14 +15,14 @@ fn fixtures() -> PathBuf {
 /// Loads `file`, runs it on the case's inputs and compares every output.
 fn check(case: &str, file: &str) -> Loaded {
     let dir = fixtures();
-    let loaded = load_with_warnings(&dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let loaded = load_with_warnings(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
     let names = loaded.model.input_names();
     let inputs: Vec<_> = names
         .iter()
         .map(|n| {
             let p = if names.len() == 1 { format!("{case}.in.npy") } else { format!("{case}.in.{n}.npy") };
-            read_npy(&dir.join(p)).unwrap().to_tensor().unwrap()
+            read_npy(dir.join(p)).unwrap().to_tensor().unwrap()
         })
         .collect();
     let mut rng = Rng::new(0);
@@ -30,7 +30,7 @@ fn check(case: &str, file: &str) -> Loaded {
     assert_eq!(outs.len(), loaded.output_names.len(), "{file}");
     for (y, name) in outs.iter().zip(&loaded.output_names) {
         let p = if outs.len() == 1 { format!("{case}.out.npy") } else { format!("{case}.out.{name}.npy") };
-        let want = read_npy(&dir.join(&p)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let want = read_npy(dir.join(&p)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(y.dims(), want.shape.as_slice(), "{file} output {name}");
         let got = y.to_vec_f32().unwrap();
         let scale = want.data.iter().fold(1f32, |m, v| m.max(v.abs()));

@@ -73,7 +73,21 @@ pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint> {
 }
 
 /// Saves the model's weights (all of them, trainable or not) as a checkpoint with no
-/// architecture, no optimizer state and epoch 0. Names are `<layer>/<weight>`.
+/// architecture, no optimizer state and epoch 0. Names are `<layer>/<weight>`. The file
+/// is written to a temporary name and renamed, so a crash never leaves half a file.
+///
+/// ```
+/// use fovea_core::Rng;
+/// use fovea_nn::layers::Dense;
+/// use fovea_nn::{load_weights, save_weights, Sequential};
+/// let path = std::env::temp_dir().join("fovea-doc-weights.safetensors");
+/// let model = Sequential::new(&[4]).add(Dense::new(2)).build(&mut Rng::new(0))?;
+/// save_weights(&model, &path)?;
+/// let twin = Sequential::new(&[4]).add(Dense::new(2)).build(&mut Rng::new(1))?;
+/// load_weights(&twin, &path)?;
+/// assert_eq!(twin.get_weights()?[0].to_vec_f32()?, model.get_weights()?[0].to_vec_f32()?);
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
 pub fn save_weights(model: &Model, path: impl AsRef<Path>) -> Result<()> {
     save_checkpoint(path, &Checkpoint { weights: named_weights(model), ..Checkpoint::default() })
 }

@@ -50,6 +50,10 @@ pub enum Error {
         /// What went wrong.
         msg: String,
     },
+    /// An error from a crate built on fovea-nn (fovea-keras's file errors, a user's
+    /// own), carried unchanged so that one `?` works across them.
+    #[error(transparent)]
+    External(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 /// `Result` with fovea-nn's [`Error`].

@@ -14,6 +14,9 @@ pub struct History {
     /// Values per log name (`loss`, metrics, `val_`-prefixed validation results,
     /// `learning_rate` when ReduceLROnPlateau is used), aligned with `epochs`.
     pub history: BTreeMap<String, Vec<f64>>,
+    /// What callbacks warned about during the run, in order (also printed to stderr):
+    /// a monitored quantity missing from an epoch's logs, for example.
+    pub warnings: Vec<String>,
 }
 
 impl History {

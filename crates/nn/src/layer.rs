@@ -31,19 +31,69 @@ impl<'a> CallContext<'a> {
 /// Inputs and outputs are slices so that merge layers (several inputs) and recurrent
 /// layers with `return_state` (several outputs) share one interface; most layers take
 /// and return one tensor.
+///
+/// A custom layer writes what is its own; the name and the rest have defaults:
+///
+/// ```
+/// use fovea_core::{Rng, Tensor};
+/// use fovea_nn::{CallContext, Layer, Result, Sequential};
+///
+/// /// Keras: `class Double(Layer): def call(self, x): return 2 * x`
+/// struct Double;
+/// impl Layer for Double {
+///     fn call(&self, inputs: &[Tensor], _ctx: &mut CallContext) -> Result<Vec<Tensor>> {
+///         Ok(vec![inputs[0].mul_scalar(2.0)?])
+///     }
+/// }
+///
+/// let model = Sequential::new(&[3]).add(Double).build(&mut Rng::new(0))?;
+/// assert_eq!(model.layers().next().unwrap().name(), "double");
+/// let y = model.forward(&Tensor::ones([1, 3])?, false, &mut Rng::new(0))?;
+/// assert_eq!(y.to_vec_f32()?, [2.0, 2.0, 2.0]);
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
 pub trait Layer: Send + Sync {
     /// The layer's name (`conv2d_1`); empty until a model names it.
-    fn name(&self) -> &str;
+    ///
+    /// A custom layer may leave `name` and `set_name` out: the model then keeps the name
+    /// for it (Keras's default name from the class name, `my_layer_1`).
+    fn name(&self) -> &str {
+        ""
+    }
 
-    /// Sets the name (models give unnamed layers Keras's default names).
-    fn set_name(&mut self, name: &str);
+    /// Sets the name (models give unnamed layers Keras's default names). The default
+    /// ignores it; see [`Layer::name`].
+    fn set_name(&mut self, name: &str) {
+        let _ = name;
+    }
 
-    /// The Keras class name shown by `summary()` (`Conv2D`).
-    fn class_name(&self) -> &'static str;
+    /// The layer named `name` (Keras's `name=` argument), builder style:
+    /// `Dense::new(3).named("class")`.
+    fn named(mut self, name: &str) -> Self
+    where
+        Self: Sized,
+    {
+        self.set_name(name);
+        self
+    }
+
+    /// The Keras class name shown by `summary()` (`Conv2D`). The default is the Rust
+    /// type's name without its path (`Scale` for `my_crate::layers::Scale`).
+    fn class_name(&self) -> &'static str {
+        let full = std::any::type_name::<Self>();
+        let path = full.split('<').next().unwrap_or(full);
+        path.rsplit("::").next().unwrap_or(path)
+    }
 
     /// The output shapes for these input shapes, without building. Errors name the
     /// layer, what it expected and what it got.
-    fn output_shape(&self, inputs: &[ShapeSpec]) -> Result<Vec<ShapeSpec>>;
+    ///
+    /// The default keeps the input shapes (one output per input), which suits
+    /// element-wise layers; a layer that changes shapes overrides it. Models check
+    /// every call's outputs against it, so a wrong shape is an error naming the layer.
+    fn output_shape(&self, inputs: &[ShapeSpec]) -> Result<Vec<ShapeSpec>> {
+        Ok(inputs.to_vec())
+    }
 
     /// Creates the weights for these input shapes. Called once, before the first call.
     fn build(&mut self, inputs: &[ShapeSpec], rng: &mut Rng) -> Result<()> {
@@ -60,8 +110,12 @@ pub trait Layer: Send + Sync {
         Vec::new()
     }
 
-    /// For code that needs the concrete layer type (export to Keras configs).
-    fn as_any(&self) -> &dyn Any;
+    /// For code that needs the concrete layer type (export to Keras configs), which
+    /// implements it as `self`. The default, for custom layers, is `()`: such a layer is
+    /// never mistaken for a built-in one.
+    fn as_any(&self) -> &dyn Any {
+        &()
+    }
 }
 
 /// `name (Class)`, how errors and summaries identify a layer.

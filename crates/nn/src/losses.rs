@@ -34,6 +34,16 @@ pub trait Loss: Send + Sync {
     fn call(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor>;
 }
 
+/// A boxed loss is a loss (losses made at run time, from a name or a config).
+impl<L: Loss + ?Sized> Loss for Box<L> {
+    fn name(&self) -> &str {
+        self.as_ref().name()
+    }
+    fn call(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor> {
+        self.as_ref().call(y_true, y_pred)
+    }
+}
+
 /// `y_true` as detached f32 (labels may be int64; they never receive gradients).
 pub(crate) fn float_labels(y_true: &Tensor) -> Result<Tensor> {
     let t = y_true.detach();

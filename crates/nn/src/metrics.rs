@@ -6,16 +6,15 @@
 //! the per-sample values divided by the number of samples seen, so batches count by
 //! their size, as in Keras.
 
-mod accuracy;
-
 use fovea_core::Tensor;
 
 use crate::Result;
 
 pub use accuracy::{
-    accuracy_for, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    accuracy, accuracy_for, Accuracy, AutoAccuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
 };
+pub use regression::{MeanAbsoluteError, MeanSquaredError};
 
 /// A metric accumulated over batches.
 pub trait Metric: Send {
@@ -32,6 +31,49 @@ pub trait Metric: Send {
     /// Starts over (each epoch, and before evaluation).
     fn reset(&mut self);
 }
+
+/// A boxed metric is a metric, so lists of boxes and single values mix freely.
+impl<M: Metric + ?Sized> Metric for Box<M> {
+    fn name(&self) -> &str {
+        self.as_ref().name()
+    }
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        self.as_mut().update(y_true, y_pred)
+    }
+    fn result(&self) -> f64 {
+        self.as_ref().result()
+    }
+    fn reset(&mut self) {
+        self.as_mut().reset()
+    }
+}
+
+/// [`Metric`] for a struct with fields `name: String` and `state: RunningMean` and a
+/// method `values(&self, y_true, y_pred) -> Result<(values, dims)>` giving one value per
+/// element: Keras's `MeanMetricWrapper`.
+macro_rules! impl_mean_metric {
+    ($ty:ident) => {
+        impl $crate::metrics::Metric for $ty {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+                let (values, dims) = self.values(y_true, y_pred)?;
+                self.state.add_batch(&values, &dims);
+                Ok(())
+            }
+            fn result(&self) -> f64 {
+                self.state.result()
+            }
+            fn reset(&mut self) {
+                self.state = RunningMean::default();
+            }
+        }
+    };
+}
+// Defined before the modules below, which use it by textual scope.
+mod accuracy;
+mod regression;
 
 /// Keras's `total` / `count` pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

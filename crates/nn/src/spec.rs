@@ -32,6 +32,20 @@ impl ShapeSpec {
         (0..r).contains(&a).then(|| self.0[a as usize])
     }
 
+    /// The size of axis `axis` (negative counts from the end) when the axis exists and
+    /// its size is known: what a custom layer's `build` usually wants
+    /// (`input.known_dim(-1)` for the channels). [`ShapeSpec::dim`] tells the two
+    /// failures apart.
+    ///
+    /// ```
+    /// use fovea_nn::ShapeSpec;
+    /// let s = ShapeSpec::batched(&[28, 28, 3]);
+    /// assert_eq!((s.known_dim(-1), s.known_dim(0), s.known_dim(7)), (Some(3), None, None));
+    /// ```
+    pub fn known_dim(&self, axis: isize) -> Option<usize> {
+        self.dim(axis).flatten()
+    }
+
     /// The spec of a concrete tensor shape.
     pub fn of(shape: &Shape) -> Self {
         ShapeSpec(shape.dims().iter().map(|&d| Some(d)).collect())

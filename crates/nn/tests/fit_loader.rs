@@ -5,13 +5,13 @@ mod training_support;
 
 use fovea_nn::data::{Dataset, Loader, LoaderConfig, RandomFlip};
 use fovea_nn::losses::MeanSquaredError;
-use fovea_nn::optimizers::{Adam, AdamConfig};
+use fovea_nn::optimizers::Adam;
 use fovea_nn::training::{CompiledModel, FitOptions, TrainAugment};
 use fovea_nn::Model;
 use training_support::{dropout_model, linear_data, weights};
 
 fn adam_compiled(model: Model) -> CompiledModel {
-    model.compile(Box::new(Adam::new(AdamConfig::default()).unwrap()), Box::new(MeanSquaredError), vec![])
+    model.compile(Adam::default(), MeanSquaredError, ())
 }
 
 fn options(epochs: usize, initial_epoch: usize) -> FitOptions {
@@ -66,7 +66,7 @@ fn resuming_a_loader_run_matches_an_uninterrupted_one() {
 #[test]
 fn validation_data_is_evaluated_each_epoch() {
     let (xv, yv) = linear_data(12, 9);
-    let opts = FitOptions { validation_data: Some((xv, yv)), ..options(2, 0) };
+    let opts = FitOptions { validation_data: Some((xv.into(), yv.into())), ..options(2, 0) };
     let mut m = adam_compiled(dropout_model(3));
     let h = m.fit_loader(&loader(true, true), &opts, &mut []).unwrap();
     assert_eq!(h.history["val_loss"].len(), 2);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{activation, check_layer, load_family, report, Fixture};
-use fovea_nn::layers::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnn, SimpleRnnConfig};
+use fovea_nn::layers::{GRUConfig, LSTMConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM};
 use fovea_nn::Activation;
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ fn simple_rnn_matches_keras_outputs_states_and_gradients() {
     let fixtures = load_family("simple_rnn");
     assert_eq!(fixtures.len(), 10, "simple_rnn fixtures");
     run(&fixtures, |c| {
-        Box::new(SimpleRnn::with_config(SimpleRnnConfig {
+        Box::new(SimpleRNN::with_config(SimpleRNNConfig {
             units: units(c),
             activation: activation(&c["activation"]),
             use_bias: flag(c, "use_bias"),
@@ -52,7 +52,7 @@ fn lstm_matches_keras_outputs_states_and_gradients() {
     let fixtures = load_family("lstm");
     assert_eq!(fixtures.len(), 10, "lstm fixtures");
     run(&fixtures, |c| {
-        Box::new(Lstm::with_config(LstmConfig {
+        Box::new(LSTM::with_config(LSTMConfig {
             units: units(c),
             activation: activation(&c["activation"]),
             recurrent_activation: recurrent_activation(c),
@@ -73,7 +73,7 @@ fn gru_matches_keras_outputs_states_and_gradients() {
     assert_eq!(fixtures.len(), 18, "gru fixtures");
     assert_eq!(fixtures.iter().filter(|f| !flag(&f.config, "reset_after")).count(), 9, "reset_after=false fixtures");
     run(&fixtures, |c| {
-        Box::new(Gru::with_config(GruConfig {
+        Box::new(GRU::with_config(GRUConfig {
             units: units(c),
             activation: activation(&c["activation"]),
             recurrent_activation: recurrent_activation(c),

@@ -11,7 +11,7 @@ use fovea_nn::{load_checkpoint, load_weights, save_checkpoint, Checkpoint, Model
 use training_support::{dropout_model, linear_data, weights};
 
 fn adam_compiled(model: Model) -> CompiledModel {
-    model.compile(Box::new(Adam::new(AdamConfig::default()).unwrap()), Box::new(MeanSquaredError), vec![])
+    model.compile(Adam::default(), MeanSquaredError, ())
 }
 
 fn options(epochs: usize, initial_epoch: usize) -> FitOptions {
@@ -52,7 +52,7 @@ fn resume_from_checkpoint_file_matches_uninterrupted_training() {
     let mut adam = Adam::new(AdamConfig::default()).unwrap();
     adam.load_state(&ckpt.optimizer).unwrap();
     assert_eq!(adam.iterations(), 10, "2 epochs of 5 batches");
-    let mut resumed = model.compile(Box::new(adam), Box::new(MeanSquaredError), vec![]);
+    let mut resumed = model.compile(adam, MeanSquaredError, ());
     resumed.fit(&x, &y, &options(4, ckpt.epoch), &mut []).unwrap();
     assert_eq!(weights(full.model()), weights(resumed.model()));
 

@@ -3,7 +3,7 @@
 //! penalties.
 
 use fovea_core::{check_gradients, GradCheck, Rng, Tensor};
-use fovea_nn::layers::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnn, SimpleRnnConfig};
+use fovea_nn::layers::{GRUConfig, LSTMConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM};
 use fovea_nn::{Activation, CallContext, Layer, Regularizer, ShapeSpec};
 
 fn spec(dims: &[Option<usize>]) -> ShapeSpec {
@@ -28,9 +28,9 @@ fn values(t: &Tensor) -> Vec<f32> {
 /// The three layer classes with the same sequence options, named as a model would.
 fn all_three(units: usize, return_sequences: bool, return_state: bool) -> Vec<Box<dyn Layer>> {
     let mut layers: Vec<Box<dyn Layer>> = vec![
-        Box::new(SimpleRnn::new(units).return_sequences(return_sequences).return_state(return_state)),
-        Box::new(Lstm::new(units).return_sequences(return_sequences).return_state(return_state)),
-        Box::new(Gru::new(units).return_sequences(return_sequences).return_state(return_state)),
+        Box::new(SimpleRNN::new(units).return_sequences(return_sequences).return_state(return_state)),
+        Box::new(LSTM::new(units).return_sequences(return_sequences).return_state(return_state)),
+        Box::new(GRU::new(units).return_sequences(return_sequences).return_state(return_state)),
     ];
     for (l, name) in layers.iter_mut().zip(["simple_rnn", "lstm", "gru"]) {
         l.set_name(name);
@@ -54,13 +54,13 @@ fn input_of_wrong_rank_is_rejected_with_the_shape() {
 #[test]
 fn zero_units_and_stateful_are_rejected() {
     let x = [ShapeSpec::batched(&[4, 3])];
-    let err = Lstm::new(0).output_shape(&x).unwrap_err().to_string();
+    let err = LSTM::new(0).output_shape(&x).unwrap_err().to_string();
     assert!(err.contains("expected a positive integer, got 0"), "{err}");
-    let mut g = Gru::with_config(GruConfig { units: 5, stateful: true, ..Default::default() });
+    let mut g = GRU::with_config(GRUConfig { units: 5, stateful: true, ..Default::default() });
     let err = g.build(&x, &mut Rng::new(0)).unwrap_err().to_string();
     assert!(err.contains("stateful=true is not supported"), "{err}");
     assert!(g.weights().is_empty());
-    let s = SimpleRnn::with_config(SimpleRnnConfig { units: 2, stateful: true, ..Default::default() });
+    let s = SimpleRNN::with_config(SimpleRNNConfig { units: 2, stateful: true, ..Default::default() });
     assert!(s.output_shape(&x).unwrap_err().to_string().contains("stateful=true is not supported"));
 }
 
@@ -116,16 +116,16 @@ fn weights_have_keras_names_shapes_and_parameter_counts() {
     // (layer, weight shapes, parameter count)
     type Case = (Box<dyn Layer>, Vec<Vec<usize>>, usize);
     let cases: Vec<Case> = vec![
-        (Box::new(SimpleRnn::new(5)), vec![vec![3, 5], vec![5, 5], vec![5]], 3 * 5 + 5 * 5 + 5),
-        (Box::new(Lstm::new(5)), vec![vec![3, 20], vec![5, 20], vec![20]], 180),
-        (Box::new(Gru::new(5)), vec![vec![3, 15], vec![5, 15], vec![2, 15]], 150),
+        (Box::new(SimpleRNN::new(5)), vec![vec![3, 5], vec![5, 5], vec![5]], 3 * 5 + 5 * 5 + 5),
+        (Box::new(LSTM::new(5)), vec![vec![3, 20], vec![5, 20], vec![20]], 180),
+        (Box::new(GRU::new(5)), vec![vec![3, 15], vec![5, 15], vec![2, 15]], 150),
         (
-            Box::new(Gru::with_config(GruConfig { units: 5, reset_after: false, ..Default::default() })),
+            Box::new(GRU::with_config(GRUConfig { units: 5, reset_after: false, ..Default::default() })),
             vec![vec![3, 15], vec![5, 15], vec![15]],
             3 * (3 * 5 + 5 * 5) + 15,
         ),
         (
-            Box::new(Lstm::with_config(LstmConfig { units: 5, use_bias: false, ..Default::default() })),
+            Box::new(LSTM::with_config(LSTMConfig { units: 5, use_bias: false, ..Default::default() })),
             vec![vec![3, 20], vec![5, 20]],
             160,
         ),
@@ -143,7 +143,7 @@ fn weights_have_keras_names_shapes_and_parameter_counts() {
 
 #[test]
 fn recurrent_kernel_starts_orthogonal_and_biases_zero() {
-    let layer = built(SimpleRnn::new(4), 3);
+    let layer = built(SimpleRNN::new(4), 3);
     let r = values(layer.weights()[1].value());
     for a in 0..4 {
         for b in 0..4 {
@@ -157,20 +157,20 @@ fn recurrent_kernel_starts_orthogonal_and_biases_zero() {
 #[test]
 fn input_gradients_match_finite_differences() {
     let configs: Vec<Box<dyn Layer>> = vec![
-        Box::new(SimpleRnn::with_config(SimpleRnnConfig {
+        Box::new(SimpleRNN::with_config(SimpleRNNConfig {
             units: 3,
             return_sequences: true,
             go_backwards: true,
             ..Default::default()
         })),
-        Box::new(Lstm::with_config(LstmConfig { units: 3, return_state: true, ..Default::default() })),
-        Box::new(Gru::with_config(GruConfig {
+        Box::new(LSTM::with_config(LSTMConfig { units: 3, return_state: true, ..Default::default() })),
+        Box::new(GRU::with_config(GRUConfig {
             units: 3,
             return_sequences: true,
             return_state: true,
             ..Default::default()
         })),
-        Box::new(Gru::with_config(GruConfig {
+        Box::new(GRU::with_config(GRUConfig {
             units: 3,
             reset_after: false,
             go_backwards: true,
@@ -226,7 +226,7 @@ fn fraction_of(v: &[f32], a: f32, b: f32) -> f64 {
 /// Each layer wired so that its last output is `x * input_mask` (one step, linear).
 fn input_passthrough(dropout: f32, recurrent_dropout: f32) -> Vec<Box<dyn Layer>> {
     let n = UNITS;
-    let s = SimpleRnn::with_config(SimpleRnnConfig {
+    let s = SimpleRNN::with_config(SimpleRNNConfig {
         units: n,
         activation: Activation::Linear,
         dropout,
@@ -236,7 +236,7 @@ fn input_passthrough(dropout: f32, recurrent_dropout: f32) -> Vec<Box<dyn Layer>
     let s = built(s, n);
     set(&s, &[eye(n), Tensor::zeros([n, n]).unwrap(), Tensor::zeros([n]).unwrap()]);
     // LSTM: i and o saturated open, the candidate reads x; c = x * mask, h = c.
-    let l = Lstm::with_config(LstmConfig {
+    let l = LSTM::with_config(LSTMConfig {
         units: n,
         activation: Activation::Linear,
         dropout,
@@ -246,7 +246,7 @@ fn input_passthrough(dropout: f32, recurrent_dropout: f32) -> Vec<Box<dyn Layer>
     let l = built(l, n);
     set(&l, &[block_eye(n, 4, 2), Tensor::zeros([n, 4 * n]).unwrap(), block_bias(&[30.0, 0.0, 0.0, 30.0])]);
     // GRU: z saturated shut, so h = hh = x * mask.
-    let g = Gru::with_config(GruConfig {
+    let g = GRU::with_config(GRUConfig {
         units: n,
         activation: Activation::Linear,
         dropout,
@@ -283,7 +283,7 @@ fn input_dropout_zeroes_a_fraction_and_rescales_the_rest_in_training_only() {
 #[test]
 fn input_mask_is_shared_by_all_timesteps() {
     let x = Tensor::ones([BATCH, 3, UNITS]).unwrap();
-    let mut l = SimpleRnn::with_config(SimpleRnnConfig {
+    let mut l = SimpleRNN::with_config(SimpleRNNConfig {
         units: UNITS,
         activation: Activation::Linear,
         dropout: 0.5,
@@ -323,7 +323,7 @@ fn recurrent_dropout_masks_the_state_with_one_mask_per_call() {
     let n = UNITS;
     let x = Tensor::zeros([BATCH, 3, n]).unwrap();
     let s = built(
-        SimpleRnn::with_config(SimpleRnnConfig {
+        SimpleRNN::with_config(SimpleRNNConfig {
             units: n,
             activation: Activation::Linear,
             recurrent_dropout: 0.5,
@@ -339,7 +339,7 @@ fn recurrent_dropout_masks_the_state_with_one_mask_per_call() {
 
     // LSTM: i, f, o open; the candidate is 1 + (m*h) @ I, so c2 = 1 + (1 + m) in {2, 4}.
     let l = built(
-        Lstm::with_config(LstmConfig {
+        LSTM::with_config(LSTMConfig {
             units: n,
             activation: Activation::Linear,
             recurrent_dropout: 0.5,
@@ -356,7 +356,7 @@ fn recurrent_dropout_masks_the_state_with_one_mask_per_call() {
     // hh = 1 + (r * (m*h)) @ I. Either way h2 is in {1, 3}.
     for reset_after in [true, false] {
         let g = built(
-            Gru::with_config(GruConfig {
+            GRU::with_config(GRUConfig {
                 units: n,
                 activation: Activation::Linear,
                 recurrent_dropout: 0.5,
@@ -383,7 +383,7 @@ fn activity_penalty_covers_every_output_per_sample_except_in_simple_rnn() {
     let x = Rng::new(2).normal([2, 4, 3], 0.0, 1.0).unwrap();
     let layers: Vec<Box<dyn Layer>> = vec![
         Box::new(built(
-            Lstm::with_config(LstmConfig {
+            LSTM::with_config(LSTMConfig {
                 units: 5,
                 return_state: true,
                 activity_regularizer: reg,
@@ -392,7 +392,7 @@ fn activity_penalty_covers_every_output_per_sample_except_in_simple_rnn() {
             3,
         )),
         Box::new(built(
-            Gru::with_config(GruConfig {
+            GRU::with_config(GRUConfig {
                 units: 5,
                 return_sequences: true,
                 return_state: true,
@@ -414,7 +414,7 @@ fn activity_penalty_covers_every_output_per_sample_except_in_simple_rnn() {
     }
     // Keras 3.15.1's SimpleRNN never hands activity_regularizer to its base layer.
     let s =
-        built(SimpleRnn::with_config(SimpleRnnConfig { units: 5, activity_regularizer: reg, ..Default::default() }), 3);
+        built(SimpleRNN::with_config(SimpleRNNConfig { units: 5, activity_regularizer: reg, ..Default::default() }), 3);
     let mut rng = Rng::new(0);
     let mut ctx = CallContext::new(true, &mut rng);
     s.call(&[x], &mut ctx).unwrap();

@@ -79,7 +79,7 @@ fn validation_split_holds_out_the_tail_before_shuffling() {
     let (x, y) = linear_data(8, 3);
     let mut m = compiled(linear_model(0), 0.01);
     let h = m.fit(&x, &y, &FitOptions { validation_split: 0.25, ..opts(2, 2) }, &mut []).unwrap();
-    let tail = m.evaluate(&x.narrow(0, 6, 2).unwrap(), &y.narrow(0, 6, 2).unwrap(), 2).unwrap();
+    let tail = m.evaluate(x.narrow(0, 6, 2).unwrap(), y.narrow(0, 6, 2).unwrap(), 2).unwrap();
     assert_eq!(h.history["val_loss"][1], tail["loss"]);
 }
 
@@ -89,7 +89,7 @@ fn validation_split_too_small_is_keras_error() {
     let mut m = compiled(linear_model(0), 0.01);
     let err = m.fit(&x, &y, &FitOptions { validation_split: 0.7, ..opts(1, 2) }, &mut []).unwrap_err().to_string();
     assert!(err.contains("Training data contains 3 samples") && err.contains("validation_split=0.7"), "{err}");
-    let err = m.fit(&x, &y.narrow(0, 0, 2).unwrap(), &opts(1, 2), &mut []).unwrap_err().to_string();
+    let err = m.fit(&x, y.narrow(0, 0, 2).unwrap(), &opts(1, 2), &mut []).unwrap_err().to_string();
     assert!(err.contains("Data cardinality is ambiguous"), "{err}");
 }
 
@@ -116,7 +116,7 @@ fn resuming_with_initial_epoch_reproduces_an_uninterrupted_run() {
 
 /// Overwrites `val_loss` with a scripted sequence (runs before the callback under test).
 fn scripted_val_loss(values: Vec<f64>) -> LambdaCallback {
-    LambdaCallback::new().on_epoch_end(move |epoch, logs, _| {
+    LambdaCallback::new().adds_logs(&["val_loss"]).on_epoch_end(move |epoch, logs, _| {
         logs.insert("val_loss".into(), values[epoch]);
         Ok(())
     })
@@ -134,7 +134,8 @@ fn early_stopping_stops_and_restores_best_weights() {
     });
     let mut script = scripted_val_loss(vec![1.0, 0.5, 0.7, 0.6, 0.4, 0.3, 0.2]);
     let mut stop =
-        EarlyStopping::new(EarlyStoppingConfig { patience: 2, restore_best_weights: true, ..Default::default() });
+        EarlyStopping::new(EarlyStoppingConfig { patience: 2, restore_best_weights: true, ..Default::default() })
+            .unwrap();
     let h = m.fit(&x, &y, &opts(7, 4), &mut [&mut script, &mut record, &mut stop]).unwrap();
     // Best at epoch 1; epochs 2 and 3 do not improve: stop after epoch 3.
     assert_eq!(h.epochs, [0, 1, 2, 3]);
@@ -205,7 +206,7 @@ fn model_checkpoint_saves_best_only_with_formatted_names() {
     });
     let pattern = format!("{}/sub/w.{{epoch:02d}}-{{val_loss:.2f}}.bin", dir.display());
     let cfg = ModelCheckpointConfig { save_best_only: true, ..Default::default() };
-    let mut ckpt = ModelCheckpoint::new(&pattern, save, cfg);
+    let mut ckpt = ModelCheckpoint::new(&pattern, save, cfg).unwrap();
     let mut script = scripted_val_loss(vec![0.9, 0.5, 0.7, 0.25, 0.3]);
     let (x, y) = linear_data(8, 8);
     let mut m = compiled(linear_model(0), 0.05);
@@ -252,7 +253,7 @@ fn loss_includes_weight_regularization_and_activity_penalties() {
     let model = Sequential::new(&[2]).add(layer).build(&mut fovea_core::Rng::new(0)).unwrap();
     let (x, y) = linear_data(6, 10);
     // A zero learning rate keeps the weights, so the logged loss is checkable by hand.
-    let mut m = model.compile(Box::new(PlainSgd::new(0.0)), Box::new(Mse), vec![]);
+    let mut m = model.compile(PlainSgd::new(0.0), Mse, ());
     let h = m.fit(&x, &y, &FitOptions { shuffle: false, ..opts(1, 6) }, &mut []).unwrap();
     let p = m.predict(&x, 6).unwrap().to_vec_f32().unwrap();
     let yv = y.to_vec_f32().unwrap();

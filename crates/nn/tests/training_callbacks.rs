@@ -114,7 +114,7 @@ fn early_stopping_matches_keras_stop_epochs() {
         };
         let mut opt = PlainSgd::new(0.01);
         let mut ctl = TrainingControl::new(&model, &mut opt);
-        let mut cb = EarlyStopping::new(config.clone());
+        let mut cb = EarlyStopping::new(config.clone()).unwrap();
         cb.on_train_begin(&mut ctl).unwrap();
         let mut stop_at = None;
         for (epoch, v) in case["values"].as_array().unwrap().iter().enumerate() {
@@ -136,7 +136,8 @@ fn auto_mode_without_a_known_direction_is_an_error() {
     let model = linear_model(0);
     let mut opt = PlainSgd::new(0.01);
     let mut ctl = TrainingControl::new(&model, &mut opt);
-    let mut cb = EarlyStopping::new(EarlyStoppingConfig { monitor: "val_widgets".into(), ..Default::default() });
+    let mut cb =
+        EarlyStopping::new(EarlyStoppingConfig { monitor: "val_widgets".into(), ..Default::default() }).unwrap();
     cb.on_train_begin(&mut ctl).unwrap();
     let mut logs = Logs::from([("val_widgets".to_string(), 1.0)]);
     let msg = cb.on_epoch_end(0, &mut logs, &mut ctl).unwrap_err().to_string();

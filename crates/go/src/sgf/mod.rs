@@ -1,4 +1,4 @@
-//! SGF (Smart Game Format, FF[4], <https://www.red-bean.com/sgf/>) game records: read,
+//! SGF (Smart Game Format, `FF[4]`, <https://www.red-bean.com/sgf/>) game records: read,
 //! write, and the main line as a [`GameRecord`] for training.
 //!
 //! A file is a collection of game trees: `(;FF[4]SZ[19];B[pd];W[dp](;B[qp])(;B[dq]))`.
@@ -14,7 +14,7 @@
 //!   `\\` is `\`, a backslash before a line break removes both); the record fields
 //!   ([`GameRecord::black`] and so on) are decoded as SimpleText (line breaks and tabs
 //!   become spaces, then trimmed).
-//! * **Lowercase letters in identifiers are dropped** (FF[3] files write `AddBlack` for
+//! * **Lowercase letters in identifiers are dropped** (`FF[3]` files write `AddBlack` for
 //!   `AB`); an identifier with no uppercase letter is an error.
 //! * **Text outside game trees is skipped**: a game starts at `(` followed (after white
 //!   space) by `;`, so mail headers and trailers do no harm.

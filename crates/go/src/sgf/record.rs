@@ -52,7 +52,7 @@ impl GameRecord {
         }
     }
 
-    /// The record as a one-line-of-play SGF tree: a root node with FF[4] GM[1] SZ, KM,
+    /// The record as a one-line-of-play SGF tree: a root node with `FF[4] GM[1]` SZ, KM,
     /// HA, the players, RE, DT, PL and the setup, then one node per move (passes as
     /// `B[]`). Text is escaped.
     pub fn to_tree(&self) -> GameTree {

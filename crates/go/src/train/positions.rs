@@ -153,7 +153,7 @@ impl StoredGame {
         self.moves.iter().enumerate().filter(|(_, &m)| unpack(m).1.is_some()).map(|(i, _)| i)
     }
 
-    /// The game as a one-game SGF record (FF[4], its source in GN), for `fovea go eval`.
+    /// The game as a one-game SGF record (`FF[4]`, its source in GN), for `fovea go eval`.
     pub fn to_sgf(&self) -> String {
         let escape = |s: &str| s.replace('\\', "\\\\").replace(']', "\\]");
         let mut out = format!("(;FF[4]GM[1]SZ[{SIZE}]GN[{}]", escape(&self.source));

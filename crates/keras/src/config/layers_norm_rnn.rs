@@ -1,9 +1,9 @@
 //! Builders for the normalization and recurrent layers.
 
 use fovea_nn::layers::{
-    BatchNormalization, BatchNormalizationConfig, Gru, GruConfig, LayerNormalization, LayerNormalizationConfig,
-    LocalResponseNormalization, LocalResponseNormalizationConfig, Lstm, LstmConfig, RenormClipping, SimpleRnn,
-    SimpleRnnConfig,
+    BatchNormalization, BatchNormalizationConfig, GRUConfig, LSTMConfig, LayerNormalization, LayerNormalizationConfig,
+    LocalResponseNormalization, LocalResponseNormalizationConfig, RenormClipping, SimpleRNN, SimpleRNNConfig, GRU,
+    LSTM,
 };
 use fovea_nn::{Activation, Initializer, Layer};
 use serde_json::Value;
@@ -123,7 +123,7 @@ fn seq(a: &Args) -> Result<Seq> {
 /// `SimpleRNN`.
 pub fn simple_rnn(a: &Args) -> Result<Box<dyn Layer>> {
     let s = seq(a)?;
-    Ok(Box::new(SimpleRnn::with_config(SimpleRnnConfig {
+    Ok(Box::new(SimpleRNN::with_config(SimpleRNNConfig {
         units: a.usize("units")?,
         activation: activation_or(a, "activation", Activation::Tanh)?,
         use_bias: a.bool_or("use_bias", true)?,
@@ -151,7 +151,7 @@ pub fn simple_rnn(a: &Args) -> Result<Box<dyn Layer>> {
 /// `LSTM`.
 pub fn lstm(a: &Args) -> Result<Box<dyn Layer>> {
     let s = seq(a)?;
-    Ok(Box::new(Lstm::with_config(LstmConfig {
+    Ok(Box::new(LSTM::with_config(LSTMConfig {
         units: a.usize("units")?,
         activation: activation_or(a, "activation", Activation::Tanh)?,
         recurrent_activation: activation_or(a, "recurrent_activation", Activation::Sigmoid)?,
@@ -181,7 +181,7 @@ pub fn lstm(a: &Args) -> Result<Box<dyn Layer>> {
 /// `GRU`.
 pub fn gru(a: &Args) -> Result<Box<dyn Layer>> {
     let s = seq(a)?;
-    Ok(Box::new(Gru::with_config(GruConfig {
+    Ok(Box::new(GRU::with_config(GRUConfig {
         units: a.usize("units")?,
         activation: activation_or(a, "activation", Activation::Tanh)?,
         recurrent_activation: activation_or(a, "recurrent_activation", Activation::Sigmoid)?,

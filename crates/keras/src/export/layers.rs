@@ -5,9 +5,9 @@
 use fovea_nn::layers::{
     ActivationLayer, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Concatenate, Conv1D, Conv2D,
     Cropping2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
-    GlobalMaxPooling2D, GlobalPoolingConfig, Gru, LayerNormalization, LeakyReLU, Lstm, MaxPooling1D, MaxPooling2D,
-    Maximum, Minimum, Multiply, Permute, Pooling1DConfig, Pooling2DConfig, ReLU, Reshape, SimpleRnn, Softmax, Subtract,
-    ZeroPadding2D,
+    GlobalMaxPooling2D, GlobalPoolingConfig, LayerNormalization, LeakyReLU, MaxPooling1D, MaxPooling2D, Maximum,
+    Minimum, Multiply, Permute, Pooling1DConfig, Pooling2DConfig, ReLU, Reshape, SimpleRNN, Softmax, Subtract,
+    ZeroPadding2D, GRU, LSTM,
 };
 use fovea_nn::{Activation, Layer};
 use serde_json::{json, Map, Value};
@@ -199,7 +199,7 @@ fn arguments(layer: &dyn Layer) -> Result<Map<String, Value>> {
             })
         }
         "SimpleRNN" => {
-            let c = downcast::<SimpleRnn>(layer)?.config();
+            let c = downcast::<SimpleRNN>(layer)?.config();
             json!({
                 "return_sequences": c.return_sequences, "return_state": c.return_state,
                 "go_backwards": c.go_backwards, "stateful": c.stateful, "unroll": c.unroll,
@@ -219,7 +219,7 @@ fn arguments(layer: &dyn Layer) -> Result<Map<String, Value>> {
             })
         }
         "LSTM" => {
-            let c = downcast::<Lstm>(layer)?.config();
+            let c = downcast::<LSTM>(layer)?.config();
             json!({
                 "return_sequences": c.return_sequences, "return_state": c.return_state,
                 "go_backwards": c.go_backwards, "stateful": c.stateful, "unroll": c.unroll,
@@ -240,7 +240,7 @@ fn arguments(layer: &dyn Layer) -> Result<Map<String, Value>> {
             })
         }
         "GRU" => {
-            let c = downcast::<Gru>(layer)?.config();
+            let c = downcast::<GRU>(layer)?.config();
             json!({
                 "return_sequences": c.return_sequences, "return_state": c.return_state,
                 "go_backwards": c.go_backwards, "stateful": c.stateful, "unroll": c.unroll,

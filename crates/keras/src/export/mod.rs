@@ -3,8 +3,8 @@
 //! corpus by `tools/golden/keras_roundtrip.py`).
 //!
 //! The archive holds, as Keras writes them (members stored, uncompressed):
-//! `metadata.json`, `config.json` ([`graph`]: the model config in Keras 3 form) and
-//! `model.weights.h5` ([`weights`]: Keras's group layout). The file is written to a
+//! `metadata.json`, `config.json` (`graph.rs`: the model config in Keras 3 form) and
+//! `model.weights.h5` (`weights.rs`: Keras's group layout). The file is written to a
 //! temporary path next to the target and renamed, so a crash never leaves half a file.
 
 mod graph;
@@ -25,10 +25,21 @@ use crate::{Error, Result};
 /// The Keras version whose format the archive follows (its `metadata.json`).
 pub const KERAS_VERSION: &str = "3.15.1";
 
-/// Writes `model` to `path` as a `.keras` archive, atomically.
-pub fn save(model: &Model, path: &Path) -> Result<()> {
+/// Writes `model` to `path` as a `.keras` archive, atomically. Its error converts into
+/// fovea-nn's, so it serves as a `ModelCheckpoint` save function as it is:
+///
+/// ```no_run
+/// use fovea_nn::training::{ModelCheckpoint, ModelCheckpointConfig};
+/// let ckpt = ModelCheckpoint::new(
+///     "runs/model-{epoch:02d}.keras",
+///     Box::new(|model, path| Ok(fovea_keras::save(model, path)?)),
+///     ModelCheckpointConfig::default(),
+/// )?;
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
+pub fn save(model: &Model, path: impl AsRef<Path>) -> Result<()> {
     let bytes = to_keras_bytes(model)?;
-    write_atomic(path, &bytes)
+    write_atomic(path.as_ref(), &bytes)
 }
 
 /// The bytes of a `.keras` archive holding `model`.

@@ -5,6 +5,35 @@ use fovea_core::{Rng, Tensor};
 use crate::layer::layer_error;
 use crate::{CallContext, Constraint, Initializer, Layer, Regularizer, Result, ShapeSpec, Variable};
 
+/// A 2-D window, kernel or step as Keras takes it: one int for both axes (`3` is 3x3),
+/// or a `[height, width]` pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size2(pub [usize; 2]);
+
+impl From<usize> for Size2 {
+    fn from(n: usize) -> Self {
+        Size2([n, n])
+    }
+}
+
+impl From<[usize; 2]> for Size2 {
+    fn from(hw: [usize; 2]) -> Self {
+        Size2(hw)
+    }
+}
+
+impl From<(usize, usize)> for Size2 {
+    fn from((h, w): (usize, usize)) -> Self {
+        Size2([h, w])
+    }
+}
+
+impl From<Size2> for [usize; 2] {
+    fn from(s: Size2) -> Self {
+        s.0
+    }
+}
+
 /// A trainable weight drawn from `init`, carrying its regularizer and constraint.
 pub fn kernel_variable(
     name: &str,

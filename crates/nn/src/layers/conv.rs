@@ -14,7 +14,7 @@ use fovea_core::ops::geometry::{axis_geometry, AxisGeometry};
 use fovea_core::{Conv1dOptions, Conv2dOptions, Rng, Tensor};
 
 use crate::layer::{layer_error, single};
-use crate::layers::common::{activity_penalty, dim_known, expect_ndim, kernel_variable, DataFormat};
+use crate::layers::common::{activity_penalty, dim_known, expect_ndim, kernel_variable, DataFormat, Size2};
 use crate::layers::Padding;
 use crate::{Activation, CallContext, Constraint, Initializer, Layer, Regularizer, Result, ShapeSpec, Variable};
 
@@ -168,9 +168,11 @@ pub struct Conv1D {
 }
 
 impl Conv2D {
-    /// `filters` output channels with a `[kh, kw]` window and Keras's other defaults.
-    pub fn new(filters: usize, kernel_size: [usize; 2]) -> Self {
-        Self::with_config(Conv2DConfig { filters, kernel_size, ..Default::default() })
+    /// `filters` output channels with a window of `kernel_size` (`3` for 3x3, or
+    /// `[kh, kw]`) and Keras's other defaults: `Conv2D::new(8, 3)` is Keras's
+    /// `Conv2D(8, 3)`.
+    pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Self {
+        Self::with_config(Conv2DConfig { filters, kernel_size: kernel_size.into().0, ..Default::default() })
     }
     /// A layer from a full configuration (checked when shapes are first asked for).
     pub fn with_config(config: Conv2DConfig) -> Self {

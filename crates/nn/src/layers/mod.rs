@@ -13,7 +13,7 @@ mod normalization;
 mod normalization_local;
 mod reshaping;
 
-pub use common::DataFormat;
+pub use common::{DataFormat, Size2};
 pub use dense::{Dense, DenseConfig};
 pub use fovea_core::ops::geometry::Padding;
 
@@ -34,5 +34,24 @@ pub use pooling::{
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalPoolingConfig, MaxPooling1D, MaxPooling2D, Pooling1DConfig, Pooling2DConfig,
 };
-pub use recurrent::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnn, SimpleRnnConfig};
+pub use recurrent::{GRUConfig, LSTMConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM};
+
+/// The recurrent layers go by Keras's class names; these are the names they had before.
+#[deprecated(note = "use GRU, Keras's class name")]
+pub type Gru = GRU;
+#[deprecated(note = "use GRUConfig")]
+/// The earlier name.
+pub type GruConfig = GRUConfig;
+#[deprecated(note = "use LSTM, Keras's class name")]
+/// The earlier name.
+pub type Lstm = LSTM;
+#[deprecated(note = "use LSTMConfig")]
+/// The earlier name.
+pub type LstmConfig = LSTMConfig;
+#[deprecated(note = "use SimpleRNN, Keras's class name")]
+/// The earlier name.
+pub type SimpleRnn = SimpleRNN;
+#[deprecated(note = "use SimpleRNNConfig")]
+/// The earlier name.
+pub type SimpleRnnConfig = SimpleRNNConfig;
 pub use reshaping::{Flatten, Permute, Reshape};

@@ -12,7 +12,7 @@ use fovea_core::ops::geometry::axis_geometry;
 use fovea_core::{Pool1dOptions, Pool2dOptions, Tensor};
 
 use crate::layer::{layer_error, single};
-use crate::layers::common::{expect_ndim, DataFormat};
+use crate::layers::common::{expect_ndim, DataFormat, Size2};
 use crate::layers::Padding;
 use crate::{CallContext, Layer, Result, ShapeSpec};
 
@@ -240,7 +240,7 @@ macro_rules! pooling_layer_impl {
 
 /// A sliding-window pooling layer: struct, constructors, builder setters, `Layer`.
 macro_rules! sliding_pooling {
-    ($(#[$doc:meta])* $ty:ident, $class:literal, $config:ident, $size:ty, $mode:expr, $spatial:literal) => {
+    ($(#[$doc:meta])* $ty:ident, $class:literal, $config:ident, $size:ty, $arg:ty, $to_size:expr, $mode:expr, $spatial:literal) => {
         $(#[$doc])*
         #[derive(Default)]
         pub struct $ty {
@@ -249,9 +249,10 @@ macro_rules! sliding_pooling {
         }
 
         impl $ty {
-            /// A layer with window `pool_size`, `strides = pool_size`, `Valid`, channels-last.
-            pub fn new(pool_size: $size) -> Self {
-                Self::with_config($config { pool_size, ..Default::default() })
+            /// A layer with window `pool_size`, `strides = pool_size`, `Valid`, channels-last
+            /// (a 2-D window may be one int, `2` for 2x2, as in Keras).
+            pub fn new(pool_size: $arg) -> Self {
+                Self::with_config($config { pool_size: ($to_size)(pool_size.into()), ..Default::default() })
             }
             /// A layer from a full configuration.
             pub fn with_config(config: $config) -> Self {
@@ -342,14 +343,14 @@ sliding_pooling!(
     /// `(N, H, W, C)` -> `(N, H_out, W_out, C)` (channels-first `(N, C, H, W)` ->
     /// `(N, C, H_out, W_out)`), `H_out = floor((H - ph) / sh) + 1` for `Valid`,
     /// `ceil(H / sh)` for `Same`.
-    MaxPooling2D, "MaxPooling2D", Pooling2DConfig, [usize; 2], Mode::Max, 2
+    MaxPooling2D, "MaxPooling2D", Pooling2DConfig, [usize; 2], impl Into<Size2>, |s: Size2| s.0, Mode::Max, 2
 );
 sliding_pooling!(
     /// The mean of each window (over its real cells with `Same`).
     ///
     /// # Shapes
     /// As [`MaxPooling2D`].
-    AveragePooling2D, "AveragePooling2D", Pooling2DConfig, [usize; 2], Mode::Average, 2
+    AveragePooling2D, "AveragePooling2D", Pooling2DConfig, [usize; 2], impl Into<Size2>, |s: Size2| s.0, Mode::Average, 2
 );
 sliding_pooling!(
     /// The maximum of each window along the steps axis.
@@ -357,14 +358,14 @@ sliding_pooling!(
     /// # Shapes
     /// `(N, W, C)` -> `(N, W_out, C)` (channels-first `(N, C, W)` -> `(N, C, W_out)`),
     /// `W_out = floor((W - p) / s) + 1` for `Valid`, `ceil(W / s)` for `Same`.
-    MaxPooling1D, "MaxPooling1D", Pooling1DConfig, usize, Mode::Max, 1
+    MaxPooling1D, "MaxPooling1D", Pooling1DConfig, usize, usize, |s: usize| s, Mode::Max, 1
 );
 sliding_pooling!(
     /// The mean of each window along the steps axis (over its real cells with `Same`).
     ///
     /// # Shapes
     /// As [`MaxPooling1D`].
-    AveragePooling1D, "AveragePooling1D", Pooling1DConfig, usize, Mode::Average, 1
+    AveragePooling1D, "AveragePooling1D", Pooling1DConfig, usize, usize, |s: usize| s, Mode::Average, 1
 );
 global_pooling!(
     /// The maximum over height and width.

@@ -101,28 +101,13 @@ macro_rules! accuracy_metric {
                 self
             }
 
-            fn matches(&self, $yt: &Tensor, $yp: &Tensor) -> Result<Matches> {
+            fn values(&self, $yt: &Tensor, $yp: &Tensor) -> Result<Matches> {
                 let $s = self;
                 $body
             }
         }
 
-        impl Metric for $ty {
-            fn name(&self) -> &str {
-                &self.name
-            }
-            fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
-                let (values, dims) = self.matches(y_true, y_pred)?;
-                self.state.add_batch(&values, &dims);
-                Ok(())
-            }
-            fn result(&self) -> f64 {
-                self.state.result()
-            }
-            fn reset(&mut self) {
-                self.state = RunningMean::default();
-            }
-        }
+        impl_mean_metric!($ty);
     };
 }
 
@@ -263,5 +248,57 @@ impl SparseTopKCategoricalAccuracy {
     /// Top-`k` accuracy against integer labels.
     pub fn new(k: usize) -> Self {
         SparseTopKCategoricalAccuracy { k, ..Default::default() }
+    }
+}
+
+/// Keras's `metrics=["accuracy"]`: an accuracy logged as `accuracy` that becomes the
+/// binary, sparse categorical or categorical accuracy on its first batch, by the rule of
+/// [`accuracy_for`] (Keras resolves the string the same way when it first sees the
+/// targets and predictions), so no shapes are needed up front.
+///
+/// ```
+/// use fovea_core::Tensor;
+/// use fovea_nn::metrics::{accuracy, Metric};
+/// let mut m = accuracy();
+/// // Integer labels against 3 class scores: sparse categorical accuracy.
+/// let y_true = Tensor::from_vec_i64(vec![0, 2], [2])?;
+/// let y_pred = Tensor::from_vec(vec![0.8, 0.1, 0.1, 0.3, 0.5, 0.2], [2, 3])?;
+/// m.update(&y_true, &y_pred)?;
+/// assert_eq!((m.name(), m.result()), ("accuracy", 0.5));
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
+pub fn accuracy() -> AutoAccuracy {
+    AutoAccuracy { name: "accuracy".into(), resolved: None }
+}
+
+/// The metric [`accuracy()`] returns.
+pub struct AutoAccuracy {
+    name: String,
+    resolved: Option<Box<dyn Metric>>,
+}
+
+impl AutoAccuracy {
+    /// Logs under `name` instead of `accuracy` (Keras's `"acc"` logs as `acc`).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+}
+
+impl Metric for AutoAccuracy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor) -> Result<()> {
+        let name = &self.name;
+        self.resolved.get_or_insert_with(|| accuracy_for(name, y_true.dims(), y_pred.dims())).update(y_true, y_pred)
+    }
+    fn result(&self) -> f64 {
+        self.resolved.as_ref().map_or(0.0, |m| m.result())
+    }
+    fn reset(&mut self) {
+        if let Some(m) = self.resolved.as_mut() {
+            m.reset();
+        }
     }
 }

@@ -82,6 +82,12 @@ impl Functional {
         self.input_spec("", ShapeSpec::batched(shape))
     }
 
+    /// An input named `name` (Keras's `Input(shape, name=...)`) of per-sample shape
+    /// `shape`: `fit` and `predict` take its data by this name.
+    pub fn named_input(&mut self, name: &str, shape: &[usize]) -> SymbolicTensor {
+        self.input_spec(name, ShapeSpec::batched(shape))
+    }
+
     /// A named input with a full spec (including the batch axis).
     pub fn input_spec(&mut self, name: &str, spec: ShapeSpec) -> SymbolicTensor {
         let name = if name.is_empty() { self.unique_name("input_layer") } else { name.to_string() };
@@ -102,6 +108,10 @@ impl Functional {
         if layer.name().is_empty() {
             let name = self.unique_name(&snake_case(layer.class_name()));
             layer.set_name(&name);
+            if layer.name() != name {
+                // A custom layer that keeps no name: the model keeps it.
+                layer = Box::new(Named { name, inner: layer });
+            }
         }
         self.layers.push(layer);
         self.first_call.push(None);
@@ -146,7 +156,12 @@ impl Functional {
 
     /// Adds `layer` and calls it once; for layers with one output.
     pub fn apply(&mut self, layer: impl Layer + 'static, inputs: &[SymbolicTensor]) -> Result<SymbolicTensor> {
-        let id = self.add(layer);
+        self.apply_boxed(Box::new(layer), inputs)
+    }
+
+    /// As [`Functional::apply`], for an already boxed layer.
+    pub fn apply_boxed(&mut self, layer: Box<dyn Layer>, inputs: &[SymbolicTensor]) -> Result<SymbolicTensor> {
+        let id = self.add_boxed(layer);
         let mut out = self.call(id, inputs)?;
         if out.len() != 1 {
             let l = &self.layers[id.0];
@@ -188,7 +203,9 @@ impl Functional {
             let d = describe(layer.as_ref());
             layer.build(specs, rng).map_err(|e| e.in_layer(&d))?;
         }
+        let frozen = vec![false; self.layers.len()];
         Ok(Model {
+            frozen,
             name: self.name,
             kind: self.kind,
             inputs: self.inputs,
@@ -207,4 +224,37 @@ fn same_sample_shapes(a: &[ShapeSpec], b: &[ShapeSpec]) -> bool {
 
 fn list(specs: &[ShapeSpec]) -> String {
     specs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// A layer and the name the model gave it, for layers that keep no name themselves.
+struct Named {
+    name: String,
+    inner: Box<dyn Layer>,
+}
+
+impl Layer for Named {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn set_name(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+    fn class_name(&self) -> &'static str {
+        self.inner.class_name()
+    }
+    fn output_shape(&self, inputs: &[ShapeSpec]) -> Result<Vec<ShapeSpec>> {
+        self.inner.output_shape(inputs)
+    }
+    fn build(&mut self, inputs: &[ShapeSpec], rng: &mut Rng) -> Result<()> {
+        self.inner.build(inputs, rng)
+    }
+    fn call(&self, inputs: &[fovea_core::Tensor], ctx: &mut crate::CallContext) -> Result<Vec<fovea_core::Tensor>> {
+        self.inner.call(inputs, ctx)
+    }
+    fn weights(&self) -> Vec<&crate::Variable> {
+        self.inner.weights()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self.inner.as_any()
+    }
 }

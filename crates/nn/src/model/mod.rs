@@ -77,6 +77,25 @@ pub struct LayerCall {
 }
 
 /// A built model: layers, the graph of their calls, and its inputs and outputs.
+///
+/// A `Model` runs ([`Model::forward`], [`Model::call`]) and prints its
+/// [`summary`](Model::summary); to train it, call [`compile`](Model::compile) first,
+/// which gives the [`CompiledModel`](crate::training::CompiledModel) that has `fit`,
+/// `evaluate` and `predict`, as in Keras.
+///
+/// ```
+/// use fovea_core::{Rng, Tensor};
+/// use fovea_nn::layers::Dense;
+/// use fovea_nn::losses::MeanSquaredError;
+/// use fovea_nn::optimizers::Sgd;
+/// use fovea_nn::Sequential;
+/// let model = Sequential::new(&[2]).add(Dense::new(1)).build(&mut Rng::new(0))?;
+/// let y = model.forward(&Tensor::ones([3, 2])?, false, &mut Rng::new(0))?; // inference
+/// assert_eq!(y.dims(), &[3, 1]);
+/// let compiled = model.compile(Sgd::default(), MeanSquaredError, ()); // to train
+/// assert_eq!(compiled.model().count_params(), 3);
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
 pub struct Model {
     name: String,
     kind: ModelKind,
@@ -88,6 +107,8 @@ pub struct Model {
     #[allow(dead_code)] // kept for export to Keras configs (input_layers)
     input_nodes: Vec<usize>,
     outputs: Vec<SymbolicTensor>,
+    /// Layers whose weights optimizers leave alone (Keras's `layer.trainable = False`).
+    frozen: Vec<bool>,
 }
 
 impl Model {
@@ -126,19 +147,74 @@ impl Model {
         self.outputs.iter().map(|o| self.nodes[o.node].outputs[o.index].clone()).collect()
     }
 
+    /// The names of the outputs, in output order (Keras's `model.output_names`): the
+    /// name of the layer that makes each one. Logs of a multi-output model are prefixed
+    /// with them (`class_loss`), and `fit` takes targets by them. An output taken twice
+    /// from one layer (several outputs of an LSTM) is told apart by its index,
+    /// `lstm_1`.
+    pub fn output_names(&self) -> Vec<String> {
+        let base: Vec<(String, usize)> = self
+            .outputs
+            .iter()
+            .map(|o| match self.nodes[o.node].op {
+                NodeOp::Input(i) => (self.inputs[i].name.clone(), o.index),
+                NodeOp::Call { layer, .. } => (self.layers[layer].name().to_string(), o.index),
+            })
+            .collect();
+        base.iter()
+            .map(|(name, index)| {
+                if base.iter().filter(|(n, _)| n == name).count() > 1 && *index > 0 {
+                    format!("{name}_{index}")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect()
+    }
+
     /// All weights in Keras's order: layer by layer, each layer's own order.
     pub fn weights(&self) -> Vec<&Variable> {
         self.layers.iter().flat_map(|l| l.weights()).collect()
     }
 
-    /// The weights optimizers update.
+    /// The weights optimizers update: the trainable weights of layers that are not
+    /// frozen.
     pub fn trainable_weights(&self) -> Vec<&Variable> {
-        self.weights().into_iter().filter(|w| w.trainable()).collect()
+        self.weights_where(true)
     }
 
-    /// The weights only the layers themselves update (batch-norm moving statistics).
+    /// The weights optimizers leave alone: batch-norm moving statistics, and every
+    /// weight of a frozen layer.
     pub fn non_trainable_weights(&self) -> Vec<&Variable> {
-        self.weights().into_iter().filter(|w| !w.trainable()).collect()
+        self.weights_where(false)
+    }
+
+    fn weights_where(&self, trainable: bool) -> Vec<&Variable> {
+        self.layers
+            .iter()
+            .zip(&self.frozen)
+            .flat_map(|(l, &frozen)| l.weights().into_iter().filter(move |w| (w.trainable() && !frozen) == trainable))
+            .collect()
+    }
+
+    /// Freezes (`false`) or unfreezes the layer `layer`, Keras's `layer.trainable =
+    /// False`: a frozen layer's weights move to the non-trainable ones, so `fit` and
+    /// [`Optimizer::step`](crate::Optimizer::step) leave them alone (fine-tuning a
+    /// network's head on a frozen base). A frozen batch normalization still uses batch
+    /// statistics in training mode, which Keras 3 does not; freeze with the model in
+    /// inference, or do not freeze it.
+    pub fn set_trainable(&mut self, layer: &str, trainable: bool) -> Result<()> {
+        let i = self.layers.iter().position(|l| l.name() == layer).ok_or_else(|| {
+            let names: Vec<&str> = self.layers.iter().map(|l| l.name()).collect();
+            self.error(format!("no layer named '{layer}'; the layers are: {}", names.join(", ")))
+        })?;
+        self.frozen[i] = !trainable;
+        Ok(())
+    }
+
+    /// Whether optimizers update the layer's weights (false once frozen).
+    pub fn is_trainable(&self, layer: &str) -> Option<bool> {
+        self.layers.iter().position(|l| l.name() == layer).map(|i| !self.frozen[i])
     }
 
     /// Total number of scalars in all weights.
@@ -262,7 +338,9 @@ impl Model {
                         }
                     }
                     let l = &self.layers[layer];
-                    l.call(&args, ctx).map_err(|e| e.in_layer(&describe(l.as_ref())))?
+                    let out = l.call(&args, ctx).map_err(|e| e.in_layer(&describe(l.as_ref())))?;
+                    check_outputs(l.as_ref(), &node.outputs, &out)?;
+                    out
                 }
             };
             values[id] = Some(out);
@@ -294,4 +372,24 @@ impl Model {
     pub fn summary(&self) -> String {
         summary::render(self)
     }
+}
+
+/// A layer's outputs must be what its `output_shape` promised (the next layers were
+/// built for those shapes); a custom layer that changes shapes without saying so is
+/// caught here, by name.
+fn check_outputs(layer: &dyn Layer, specs: &[ShapeSpec], out: &[Tensor]) -> Result<()> {
+    let fits = out.len() == specs.len() && specs.iter().zip(out).all(|(s, t)| s.accepts(t.shape()));
+    if fits {
+        return Ok(());
+    }
+    let got: Vec<String> = out.iter().map(|t| ShapeSpec::of(t.shape()).to_string()).collect();
+    let want: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+    Err(Error::Layer {
+        layer: describe(layer),
+        msg: format!(
+            "call returned {} but output_shape promised {}; implement Layer::output_shape for a layer that changes shapes",
+            got.join(", "),
+            want.join(", ")
+        ),
+    })
 }

@@ -24,36 +24,6 @@ pub struct Sequential {
     layers: Vec<Box<dyn Layer>>,
 }
 
-/// Moves a boxed layer into the builder (which wants a sized layer).
-struct Boxed(Box<dyn Layer>);
-
-impl Layer for Boxed {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn set_name(&mut self, name: &str) {
-        self.0.set_name(name)
-    }
-    fn class_name(&self) -> &'static str {
-        self.0.class_name()
-    }
-    fn output_shape(&self, inputs: &[ShapeSpec]) -> Result<Vec<ShapeSpec>> {
-        self.0.output_shape(inputs)
-    }
-    fn build(&mut self, inputs: &[ShapeSpec], rng: &mut Rng) -> Result<()> {
-        self.0.build(inputs, rng)
-    }
-    fn call(&self, inputs: &[fovea_core::Tensor], ctx: &mut crate::CallContext) -> Result<Vec<fovea_core::Tensor>> {
-        self.0.call(inputs, ctx)
-    }
-    fn weights(&self) -> Vec<&crate::Variable> {
-        self.0.weights()
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self.0.as_any()
-    }
-}
-
 impl Sequential {
     /// A stack on inputs of per-sample shape `input_shape` (batch axis unknown).
     pub fn new(input_shape: &[usize]) -> Self {
@@ -91,7 +61,7 @@ impl Sequential {
         let mut f = Functional::with_kind(&self.name, ModelKind::Sequential);
         let mut x = f.input_spec("", self.input);
         for layer in self.layers {
-            x = f.apply(Boxed(layer), &[x])?;
+            x = f.apply_boxed(layer, &[x])?;
         }
         f.build(&[x], rng)
     }

@@ -1,6 +1,6 @@
 //! Adagrad (Keras `Adagrad`).
 
-use super::base::{impl_optimizer, Base, LearningRate, OptimizerOptions, UpdateRule};
+use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, OptimizerOptions, UpdateRule};
 use crate::error::training_error;
 use crate::Result;
 
@@ -71,3 +71,4 @@ impl Adagrad {
 }
 
 impl_optimizer!(Adagrad);
+impl_short_constructors!(Adagrad, AdagradConfig, "Adagrad");

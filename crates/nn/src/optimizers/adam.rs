@@ -1,6 +1,6 @@
 //! Adam and AdamW (Keras `Adam`, `AdamW`), with Keras's bias-correction form.
 
-use super::base::{impl_optimizer, Base, LearningRate, OptimizerOptions, UpdateRule};
+use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, OptimizerOptions, UpdateRule};
 use crate::error::training_error;
 use crate::Result;
 
@@ -106,6 +106,7 @@ impl Adam {
 }
 
 impl_optimizer!(Adam);
+impl_short_constructors!(Adam, AdamConfig, "Adam");
 
 /// Keras's `AdamW`: Adam with decoupled weight decay, `weight_decay` defaulting to
 /// 0.004 (the `weight_decay` of `options` is ignored in favour of this one).

@@ -342,3 +342,26 @@ macro_rules! impl_optimizer {
     };
 }
 pub(crate) use impl_optimizer;
+
+/// Keras's short forms for an optimizer whose config has `learning_rate` and
+/// `Default`: `Adam()` is `Adam::default()`, `Adam(learning_rate=1e-3)` is
+/// `Adam::with_learning_rate(1e-3)?`.
+macro_rules! impl_short_constructors {
+    ($ty:ident, $config:ident, $keras:literal) => {
+        impl $ty {
+            #[doc = concat!("Keras's `", $keras, "(learning_rate=lr)` with every other argument at its default; an error for a negative or non-finite rate.")]
+            pub fn with_learning_rate(lr: f32) -> $crate::Result<Self> {
+                Self::new($config { learning_rate: lr.into(), ..$config::default() })
+            }
+        }
+
+        impl Default for $ty {
+            #[doc = concat!("Keras's `", $keras, "()`: every argument at its default.")]
+            fn default() -> Self {
+                // Keras's defaults are valid arguments: `new` cannot refuse them.
+                Self::new($config::default()).expect("the default arguments are valid")
+            }
+        }
+    };
+}
+pub(crate) use impl_short_constructors;

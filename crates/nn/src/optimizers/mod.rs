@@ -17,9 +17,9 @@ pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedules::LearningRateSchedule;
 pub use sgd::{Sgd, SgdConfig};
 
-use fovea_core::Tensor;
+use fovea_core::{Gradients, Tensor};
 
-use crate::{Result, Variable};
+use crate::{Model, Result, Variable};
 
 /// Updates variables from their gradients.
 pub trait Optimizer: Send {
@@ -50,4 +50,60 @@ pub trait Optimizer: Send {
     /// Restores what [`Optimizer::state`] returned; an error names any missing or
     /// mismatched entry.
     fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()>;
+
+    /// One step of a custom training loop: pairs each trainable weight of `model` with
+    /// its gradient from `grads` (a `backward()` result) and applies them, as Keras's
+    /// `optimizer.apply(grads, model.trainable_variables)`. Weights that took no part in
+    /// the loss are left alone; when none did, nothing happens and the step is not
+    /// counted.
+    ///
+    /// ```
+    /// use fovea_core::{Rng, Tensor};
+    /// use fovea_nn::layers::Dense;
+    /// use fovea_nn::optimizers::Sgd;
+    /// use fovea_nn::{Optimizer, Sequential};
+    /// let model = Sequential::new(&[3]).add(Dense::new(1)).build(&mut Rng::new(0))?;
+    /// let mut sgd = Sgd::with_learning_rate(0.1)?;
+    /// let x = Tensor::ones([4, 3])?;
+    /// let loss = model.forward(&x, true, &mut Rng::new(1))?.square()?.mean_all()?;
+    /// sgd.step(&model, &loss.backward()?)?;
+    /// assert_eq!(sgd.iterations(), 1);
+    /// # Ok::<(), fovea_nn::Error>(())
+    /// ```
+    fn step(&mut self, model: &Model, grads: &Gradients) -> Result<()> {
+        let pairs: Vec<(Tensor, &Variable)> = model
+            .trainable_weights()
+            .into_iter()
+            .filter_map(|w| grads.get(w.value()).map(|g| (g.clone(), w)))
+            .collect();
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        self.apply_gradients(&pairs)
+    }
+}
+
+/// A boxed optimizer is an optimizer (optimizers chosen at run time).
+impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
+    fn name(&self) -> &str {
+        self.as_ref().name()
+    }
+    fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, &Variable)]) -> Result<()> {
+        self.as_mut().apply_gradients(grads_and_vars)
+    }
+    fn learning_rate(&self) -> f32 {
+        self.as_ref().learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        self.as_mut().set_learning_rate(lr)
+    }
+    fn iterations(&self) -> u64 {
+        self.as_ref().iterations()
+    }
+    fn state(&self) -> Result<Vec<(String, Tensor)>> {
+        self.as_ref().state()
+    }
+    fn load_state(&mut self, state: &[(String, Tensor)]) -> Result<()> {
+        self.as_mut().load_state(state)
+    }
 }

@@ -1,6 +1,6 @@
 //! RMSprop (Keras `RMSprop`), optionally centred and with momentum.
 
-use super::base::{impl_optimizer, Base, LearningRate, OptimizerOptions, UpdateRule};
+use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, OptimizerOptions, UpdateRule};
 use crate::error::training_error;
 use crate::Result;
 
@@ -105,3 +105,4 @@ impl RmsProp {
 }
 
 impl_optimizer!(RmsProp);
+impl_short_constructors!(RmsProp, RmsPropConfig, "RMSprop");

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent with optional (Nesterov) momentum (Keras `SGD`).
 
-use super::base::{impl_optimizer, Base, LearningRate, OptimizerOptions, UpdateRule};
+use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, OptimizerOptions, UpdateRule};
 use crate::error::training_error;
 use crate::Result;
 
@@ -78,3 +78,4 @@ impl Sgd {
 }
 
 impl_optimizer!(Sgd);
+impl_short_constructors!(Sgd, SgdConfig, "SGD");

@@ -15,7 +15,11 @@ fn scratch(test: &str) -> PathBuf {
 
 fn history(rows: &[(&str, &[f64])]) -> History {
     let n = rows.first().map_or(0, |(_, v)| v.len());
-    History { epochs: (0..n).collect(), history: rows.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect() }
+    History {
+        epochs: (0..n).collect(),
+        history: rows.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect(),
+        ..History::default()
+    }
 }
 
 /// Plots to a file and decodes it again.

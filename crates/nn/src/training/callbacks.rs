@@ -19,13 +19,40 @@ pub struct TrainingControl<'a> {
     pub(crate) model: &'a Model,
     pub(crate) optimizer: &'a mut dyn Optimizer,
     stop_training: bool,
+    /// Every name the epoch logs will hold (empty when unknown: a control made by hand).
+    pub(crate) log_keys: Vec<String>,
+    warnings: Vec<String>,
 }
 
 impl<'a> TrainingControl<'a> {
     /// Control over `model` trained by `optimizer` (the loop makes one per `fit`; tests
     /// make their own to drive callbacks directly).
     pub fn new(model: &'a Model, optimizer: &'a mut dyn Optimizer) -> Self {
-        TrainingControl { model, optimizer, stop_training: false }
+        TrainingControl { model, optimizer, stop_training: false, log_keys: Vec::new(), warnings: Vec::new() }
+    }
+
+    /// The names `fit` will log each epoch (`loss`, metrics, `val_` entries, and what
+    /// callbacks add), known before the first epoch; empty for a control made with
+    /// [`TrainingControl::new`].
+    pub fn log_keys(&self) -> &[String] {
+        &self.log_keys
+    }
+
+    /// Reports a problem that does not stop training (Keras's `warnings.warn`): printed
+    /// to stderr at once and kept in the run's [`History::warnings`](crate::History).
+    pub fn warn(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        eprintln!("UserWarning: {message}");
+        self.warnings.push(message);
+    }
+
+    /// The warnings so far, in order.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub(crate) fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Asks the loop to stop after the current batch (the epoch still ends, with its
@@ -74,6 +101,13 @@ impl<'a> TrainingControl<'a> {
 /// `on_epoch_end` gets the logs mutably because Keras callbacks add entries that later
 /// callbacks and the History see (ReduceLROnPlateau adds `learning_rate`).
 pub trait Callback {
+    /// The log entries this callback adds in `on_epoch_end` (ReduceLROnPlateau adds
+    /// `learning_rate`), so that callbacks watching them pass the check of monitored
+    /// names at the start of training.
+    fn added_logs(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Before the first epoch.
     fn on_train_begin(&mut self, ctl: &mut TrainingControl) -> Result<()> {
         let _ = ctl;
@@ -166,9 +200,17 @@ pub struct LambdaCallback {
     batch_end: Option<BatchHook>,
     epoch_end: Option<EpochHook>,
     train_end: Option<TrainHook>,
+    adds: Vec<String>,
 }
 
 impl LambdaCallback {
+    /// Declares the log entries `on_epoch_end` adds, so that callbacks monitoring them
+    /// pass the check made when training starts.
+    pub fn adds_logs(mut self, names: &[&str]) -> Self {
+        self.adds.extend(names.iter().map(|n| n.to_string()));
+        self
+    }
+
     /// A callback that does nothing until hooks are added.
     pub fn new() -> Self {
         Self::default()
@@ -204,6 +246,10 @@ impl LambdaCallback {
 }
 
 impl Callback for LambdaCallback {
+    fn added_logs(&self) -> Vec<String> {
+        self.adds.clone()
+    }
+
     fn on_train_begin(&mut self, ctl: &mut TrainingControl) -> Result<()> {
         self.train_begin.as_mut().map_or(Ok(()), |f| f(ctl))
     }

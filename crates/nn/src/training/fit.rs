@@ -5,12 +5,15 @@ use std::io::Write;
 use fovea_core::{Rng, Tensor};
 
 use super::callbacks::{Callback, TrainingControl};
-use super::compile::{evaluate, logs_of, model_error, samples, single_output, total_loss, MeanTracker};
+use super::compile::{
+    batch_losses, evaluate, logs_of, loss_values, model_error, narrow_all, samples, update_metrics, LossTrackers,
+};
+use super::data::Data;
+use super::outputs::Head;
 use super::{derive_seed, CompiledModel, FitOptions, History, Logs, Rows, STREAM_AUGMENT, STREAM_SHUFFLE, STREAM_STEP};
 use crate::data::Loader;
-use crate::losses::Loss;
 use crate::progress::{Progbar, ProgbarConfig, Verbosity};
-use crate::{CallContext, Error, Model, Optimizer, Result, Variable};
+use crate::{CallContext, Error, Model, Optimizer, Result};
 
 impl CompiledModel {
     /// Keras's `fit(x, y, ...)`: trains for epochs `initial_epoch..epochs` and returns
@@ -39,19 +42,22 @@ impl CompiledModel {
     /// (f32, or int64 class ids for sparse losses).
     pub fn fit(
         &mut self,
-        x: &Tensor,
-        y: &Tensor,
+        x: impl Into<Data>,
+        y: impl Into<Data>,
         options: &FitOptions,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History> {
         let bs = options.batch_size;
+        let (xs, ys, targets) = self.resolve_data(&x.into(), &y.into())?;
         let model = &self.model;
-        let total = samples(model, x, Some(y), bs)?;
+        let total = samples(model, &xs, &ys, bs)?;
 
         // Keras holds out the tail before shuffling; validation_data wins over a split.
-        let split;
         let (x_train, y_train, validation) = match (&options.validation_data, options.validation_split) {
-            (Some((xv, yv)), _) => (x.clone(), y.clone(), Some((xv, yv))),
+            (Some((xv, yv)), _) => {
+                let (xv, yv, _) = self.resolve_data(xv, yv)?;
+                (xs, ys, Some((xv, yv)))
+            }
             (None, s) if s > 0.0 => {
                 if s >= 1.0 {
                     return Err(model_error(model, format!("validation_split must be in [0, 1), got {s}")));
@@ -67,18 +73,22 @@ impl CompiledModel {
                         ),
                     ));
                 }
-                split = (x.narrow(0, at, total - at)?, y.narrow(0, at, total - at)?);
-                (x.narrow(0, 0, at)?, y.narrow(0, 0, at)?, Some((&split.0, &split.1)))
+                let val = (narrow_all(&xs, at, total - at)?, narrow_all(&ys, at, total - at)?);
+                (narrow_all(&xs, 0, at)?, narrow_all(&ys, 0, at)?, Some(val))
             }
-            (None, _) => (x.clone(), y.clone(), None),
+            (None, _) => (xs, ys, None),
         };
         let source = BatchSource::Tensors {
-            rows: (Rows::new(&x_train)?, Rows::new(&y_train)?),
+            rows: (
+                x_train.iter().map(Rows::new).collect::<Result<_>>()?,
+                y_train.iter().map(Rows::new).collect::<Result<_>>()?,
+            ),
             x: &x_train,
             y: &y_train,
-            n: x_train.dims()[0],
+            n: x_train[0].dims()[0],
         };
-        self.train_loop(&source, validation, options, callbacks)
+        let validation = validation.as_ref().map(|(xv, yv)| (xv.as_slice(), yv.as_slice()));
+        self.train_loop(&source, &targets, validation, options, callbacks)
     }
 
     /// Keras's `fit(dataset, ...)`: trains on the batches a [`Loader`] produces (its
@@ -130,41 +140,68 @@ impl CompiledModel {
                 ),
             ));
         }
-        samples(&self.model, train.dataset().features(), Some(train.dataset().labels()), options.batch_size)?;
-        let validation = options.validation_data.as_ref().map(|(xv, yv)| (xv, yv));
-        self.train_loop(&BatchSource::Loader(train), validation, options, callbacks)
+        let targets = self.checked_targets()?;
+        if self.model.input_names().len() != 1 || targets != [0] {
+            return Err(model_error(
+                &self.model,
+                format!(
+                    "fit_loader trains single-input, single-output models (one x and one y per batch); this one \
+                     has inputs {} and outputs {}: use fit with named tensors",
+                    self.model.input_names().join(", "),
+                    self.model.output_names().join(", ")
+                ),
+            ));
+        }
+        let (features, labels) = (train.dataset().features().clone(), train.dataset().labels().clone());
+        samples(&self.model, &[features], &[labels], options.batch_size)?;
+        let validation = match &options.validation_data {
+            Some((xv, yv)) => {
+                let (xv, yv, _) = self.resolve_data(xv, yv)?;
+                Some((xv, yv))
+            }
+            None => None,
+        };
+        let validation = validation.as_ref().map(|(xv, yv)| (xv.as_slice(), yv.as_slice()));
+        self.train_loop(&BatchSource::Loader(train), &targets, validation, options, callbacks)
     }
 
     /// The epoch loop shared by [`fit`](Self::fit) and [`fit_loader`](Self::fit_loader).
+    /// `targets` are the outputs whose targets the batches carry, in that order.
     fn train_loop(
         &mut self,
         source: &BatchSource,
-        validation: Option<(&Tensor, &Tensor)>,
+        targets: &[usize],
+        validation: Option<(&[Tensor], &[Tensor])>,
         options: &FitOptions,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History> {
-        let CompiledModel { model, optimizer, loss, metrics } = self;
+        let mut log_keys = self.log_names(validation.is_some());
+        for cb in callbacks.iter() {
+            log_keys.extend(cb.added_logs());
+        }
+        let CompiledModel { model, optimizer, heads, metrics, .. } = self;
+        let metrics = metrics.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
         let bs = options.batch_size;
         let batches = source.num_batches(bs);
         let mut ctl = TrainingControl::new(model, optimizer.as_mut());
+        ctl.log_keys = log_keys;
         for cb in callbacks.iter_mut() {
             cb.on_train_begin(&mut ctl)?;
         }
         let mut history = History::default();
         // Keras's ProgbarLogger makes every metric stateful: the logs already hold
         // running means, so the bar shows them as they are.
-        let stateful: Vec<String> =
-            std::iter::once("loss".to_string()).chain(metrics.iter().map(|m| m.name().to_string())).collect();
+        let stateful: Vec<String> = logs_of(heads, &LossTrackers::new(heads.len()), metrics).into_keys().collect();
         let bar_verbosity = match options.verbose {
             1 => Some(Verbosity::ProgressBar),
             2 => Some(Verbosity::OneLine),
             _ => None,
         };
         for epoch in options.initial_epoch..options.epochs {
-            for m in metrics.iter_mut() {
+            for m in metrics.iter_mut().flatten() {
                 m.reset();
             }
-            let mut tracker = MeanTracker::default();
+            let mut trackers = LossTrackers::new(heads.len());
             for cb in callbacks.iter_mut() {
                 cb.on_epoch_begin(epoch, &mut ctl)?;
             }
@@ -184,17 +221,14 @@ impl CompiledModel {
             });
             for (b, batch) in source.epoch(epoch, options)?.enumerate() {
                 let (xb, yb) = batch?;
-                let len = xb.dims().first().copied().unwrap_or(0);
+                let len = xb.first().and_then(|t| t.dims().first().copied()).unwrap_or(0);
                 let seed = derive_seed(options.seed, STREAM_STEP, epoch as u64, b as u64);
                 let optimizer = &mut *ctl.optimizer;
                 let model: &Model = ctl.model;
-                let (loss_value, y_pred) =
-                    fovea_core::on_pool(|| train_step(model, optimizer, loss.as_ref(), &xb, &yb, seed))?;
-                for m in metrics.iter_mut() {
-                    m.update(&yb, &y_pred)?;
-                }
-                tracker.add(loss_value, len);
-                let batch_logs = logs_of(&tracker, metrics);
+                let step = fovea_core::on_pool(|| train_step(model, optimizer, heads, targets, &xb, &yb, seed))?;
+                update_metrics(metrics, targets, &yb, &step.preds)?;
+                trackers.add(len, step.total, targets, &step.each);
+                let batch_logs = logs_of(heads, &trackers, metrics);
                 if let Some(bar) = bar.as_mut() {
                     bar.update_with(b + 1, &entries(&batch_logs), false).map_err(output_error)?;
                 }
@@ -205,9 +239,9 @@ impl CompiledModel {
                     break;
                 }
             }
-            let mut logs = logs_of(&tracker, metrics);
+            let mut logs = logs_of(heads, &trackers, metrics);
             if let Some((xv, yv)) = validation {
-                let val = evaluate(ctl.model, loss.as_ref(), metrics, xv, yv, bs)?;
+                let val = evaluate(ctl.model, heads, targets, metrics, xv, yv, bs)?;
                 logs.extend(val.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
             }
             for cb in callbacks.iter_mut() {
@@ -224,6 +258,7 @@ impl CompiledModel {
         for cb in callbacks.iter_mut() {
             cb.on_train_end(&mut ctl)?;
         }
+        history.warnings = ctl.take_warnings();
         Ok(history)
     }
 }
@@ -238,13 +273,14 @@ fn output_error(e: std::io::Error) -> Error {
     Error::Io { path: "fit output".into(), msg: e.to_string() }
 }
 
-/// One training epoch's `(x, y)` batches, in order.
-type EpochBatches<'s> = Box<dyn Iterator<Item = Result<(Tensor, Tensor)>> + 's>;
+/// One training epoch's batches, in order: the inputs (model input order) and the
+/// targets (of the outputs that take one).
+type EpochBatches<'s> = Box<dyn Iterator<Item = Result<(Vec<Tensor>, Vec<Tensor>)>> + 's>;
 
 /// Where a training epoch's batches come from.
 enum BatchSource<'a> {
     /// In-memory tensors, shuffled and augmented per `FitOptions`.
-    Tensors { x: &'a Tensor, y: &'a Tensor, rows: (Rows<'a>, Rows<'a>), n: usize },
+    Tensors { x: &'a [Tensor], y: &'a [Tensor], rows: (Vec<Rows<'a>>, Vec<Rows<'a>>), n: usize },
     /// A loader with its own batching, shuffling, augmentation and prefetching.
     Loader(&'a Loader),
 }
@@ -257,10 +293,13 @@ impl BatchSource<'_> {
         }
     }
 
-    /// The `(x, y)` batches of training epoch `epoch`, in order.
+    /// The batches of training epoch `epoch`, in order. Augmentation applies to the
+    /// first input only (the image of an image-and-words model).
     fn epoch<'s>(&'s self, epoch: usize, options: &'s FitOptions) -> Result<EpochBatches<'s>> {
         match self {
-            BatchSource::Loader(loader) => Ok(Box::new(loader.epoch(epoch, true)?)),
+            BatchSource::Loader(loader) => {
+                Ok(Box::new(loader.epoch(epoch, true)?.map(|b| b.map(|(x, y)| (vec![x], vec![y])))))
+            }
             BatchSource::Tensors { x, y, rows, n } => {
                 let (n, bs) = (*n, options.batch_size);
                 let order: Option<Vec<usize>> = options
@@ -268,17 +307,17 @@ impl BatchSource<'_> {
                     .then(|| Rng::new(derive_seed(options.seed, STREAM_SHUFFLE, epoch as u64, 0)).permutation(n));
                 Ok(Box::new((0..n.div_ceil(bs)).map(move |b| {
                     let (start, len) = (b * bs, bs.min(n - b * bs));
-                    let (xb, yb) = match &order {
-                        Some(p) => (rows.0.take(&p[start..start + len])?, rows.1.take(&p[start..start + len])?),
-                        None => (x.narrow(0, start, len)?, y.narrow(0, start, len)?),
-                    };
-                    let xb = match &options.augment {
-                        Some(a) => {
-                            let mut arng = Rng::new(derive_seed(options.seed, STREAM_AUGMENT, epoch as u64, b as u64));
-                            a.0.apply(&xb, &mut arng)?
+                    let take = |rows: &[Rows], ts: &[Tensor]| -> Result<Vec<Tensor>> {
+                        match &order {
+                            Some(p) => rows.iter().map(|r| r.take(&p[start..start + len])).collect(),
+                            None => narrow_all(ts, start, len),
                         }
-                        None => xb,
                     };
+                    let (mut xb, yb) = (take(&rows.0, x)?, take(&rows.1, y)?);
+                    if let Some(a) = &options.augment {
+                        let mut arng = Rng::new(derive_seed(options.seed, STREAM_AUGMENT, epoch as u64, b as u64));
+                        xb[0] = a.0.apply(&xb[0], &mut arng)?;
+                    }
                     Ok((xb, yb))
                 })))
             }
@@ -286,32 +325,38 @@ impl BatchSource<'_> {
     }
 }
 
-/// One training step: forward in training mode, the loss with its penalties, backward,
-/// and the optimizer's update. Returns the batch's loss and the (detached) predictions.
-/// Runs on fovea's pool (see [`fovea_core::on_pool`]), so the step's many short
-/// parallel kernels fork from inside it.
+/// What one training step reports.
+struct Step {
+    /// The batch's total loss (what was minimised).
+    total: f64,
+    /// Each target's own loss (`None` for outputs without a loss).
+    each: Vec<Option<f64>>,
+    /// Every output, detached.
+    preds: Vec<Tensor>,
+}
+
+/// One training step: forward in training mode, the losses with their penalties,
+/// backward, and the optimizer's update. Runs on fovea's pool (see
+/// [`fovea_core::on_pool`]), so the step's many short parallel kernels fork from inside
+/// it.
 fn train_step(
     model: &Model,
     optimizer: &mut dyn Optimizer,
-    loss: &dyn Loss,
-    xb: &Tensor,
-    yb: &Tensor,
+    heads: &[Head],
+    targets: &[usize],
+    xb: &[Tensor],
+    yb: &[Tensor],
     seed: u64,
-) -> Result<(f64, Tensor)> {
+) -> Result<Step> {
     let mut rng = Rng::new(seed);
     let mut ctx = CallContext::new(true, &mut rng);
-    let y_pred = single_output(model, xb, &mut ctx)?;
-    let batch_loss = total_loss(model, loss, yb, &y_pred, &ctx.losses)?;
-    let loss_value = batch_loss.to_scalar()? as f64;
+    let preds = model.call(xb, &mut ctx)?;
+    let (batch_loss, each) = batch_losses(model, heads, targets, yb, &preds, &ctx.losses)?;
+    let total = batch_loss.to_scalar()? as f64;
+    let each = loss_values(&each)?;
     // A model with nothing to train still reports its loss, as in Keras.
     if batch_loss.tracks_grad() {
-        let mut grads = batch_loss.backward()?;
-        let trainable = model.trainable_weights();
-        let pairs: Vec<(Tensor, &Variable)> =
-            trainable.into_iter().filter_map(|w| grads.remove(w.value()).map(|g| (g, w))).collect();
-        if !pairs.is_empty() {
-            optimizer.apply_gradients(&pairs)?;
-        }
+        optimizer.step(model, &batch_loss.backward()?)?;
     }
-    Ok((loss_value, y_pred.detach()))
+    Ok(Step { total, each, preds: preds.iter().map(Tensor::detach).collect() })
 }

@@ -7,9 +7,11 @@
 
 mod callbacks;
 mod compile;
+mod data;
 mod fit;
 mod monitor;
 mod output;
+mod outputs;
 
 use std::collections::BTreeMap;
 
@@ -17,11 +19,13 @@ use fovea_core::{DType, Tensor};
 
 pub use callbacks::{Callback, CsvLogger, LambdaCallback, TerminateOnNaN, TrainingControl};
 pub use compile::CompiledModel;
+pub use data::Data;
 pub use monitor::{
     EarlyStopping, EarlyStoppingConfig, ModelCheckpoint, ModelCheckpointConfig, Monitor, MonitorMode,
     ReduceLROnPlateau, ReduceLROnPlateauConfig, SaveFn,
 };
 pub use output::FitOutput;
+pub use outputs::{Losses, Metrics, OutputKey};
 
 pub use crate::history::History;
 use crate::Result;
@@ -41,8 +45,9 @@ pub struct FitOptions {
     /// Fraction of the samples, taken from the END of `x`/`y` before any shuffling, held
     /// out for validation. Ignored when `validation_data` is given (as in Keras).
     pub validation_split: f64,
-    /// `(x_val, y_val)` evaluated after each epoch.
-    pub validation_data: Option<(Tensor, Tensor)>,
+    /// `(x_val, y_val)` evaluated after each epoch (tensors, lists or names as for
+    /// `fit`'s `x` and `y`: `Some((x_val.into(), y_val.into()))`).
+    pub validation_data: Option<(Data, Data)>,
     /// Reshuffle the training samples before each epoch.
     pub shuffle: bool,
     /// The epoch to start at (to resume an earlier run).
@@ -112,8 +117,8 @@ pub(crate) fn derive_seed(seed: u64, stream: u64, epoch: u64, batch: u64) -> u64
 }
 
 /// Row access to a tensor along axis 0, for f32 and int64 tensors (sparse labels).
-/// int64 tensors are read to the host once, not once per batch: `Tensor::index_select`
-/// gathers f32 only.
+/// int64 tensors are read to the host once, not once per batch (`index_select` on an
+/// int64 tensor would copy all of it out for every batch).
 pub(crate) enum Rows<'a> {
     F32(&'a Tensor),
     I64 { data: Vec<i64>, dims: Vec<usize> },

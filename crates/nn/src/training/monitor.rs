@@ -77,6 +77,28 @@ impl Monitor {
         Ok(h)
     }
 
+    /// At the start of training: an error when `fit` will never log the monitored
+    /// quantity (a typo such as `val_los`, or `val_` entries without validation data),
+    /// naming what it does log. Skipped when the logged names are unknown.
+    fn check_available(&self, callback: &'static str, ctl: &TrainingControl) -> Result<()> {
+        let keys = ctl.log_keys();
+        if keys.is_empty() || keys.contains(&self.monitor) {
+            return Ok(());
+        }
+        let mut msg = format!(
+            "{callback} monitors '{}', which this training never logs; it logs: {}",
+            self.monitor,
+            keys.join(", ")
+        );
+        if let Some(c) = closest(&self.monitor, keys) {
+            msg.push_str(&format!(". Did you mean '{c}'?"));
+        }
+        if self.monitor.starts_with("val_") && !keys.iter().any(|k| k.starts_with("val_")) {
+            msg.push_str(" (`val_` entries need validation_data or validation_split)");
+        }
+        Err(callback_error(callback, msg))
+    }
+
     /// Keras's `_is_improvement`: `current - min_delta > reference` (max) or
     /// `current + min_delta < reference` (min); anything beats `None`. Keras compares
     /// with `ops.greater`/`ops.less`, which cast both Python floats to float32.
@@ -88,6 +110,30 @@ impl Monitor {
         let b = reference as f32;
         Ok(if higher { a > b } else { a < b })
     }
+}
+
+/// The logged name nearest to `name` (at most 3 edits away).
+fn closest<'k>(name: &str, keys: &'k [String]) -> Option<&'k str> {
+    fn edits(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for j in 0..b.len() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    keys.iter().map(|k| (edits(name, k), k.as_str())).filter(|&(d, _)| d <= 3).min_by_key(|&(d, _)| d).map(|(_, k)| k)
+}
+
+/// The logged names as Keras lists them in its warnings (`loss,val_loss`).
+fn available(logs: &Logs) -> String {
+    logs.keys().map(String::as_str).collect::<Vec<_>>().join(",")
 }
 
 /// Keras `ReduceLROnPlateau` arguments and defaults.
@@ -163,7 +209,12 @@ impl ReduceLROnPlateau {
 }
 
 impl Callback for ReduceLROnPlateau {
-    fn on_train_begin(&mut self, _ctl: &mut TrainingControl) -> Result<()> {
+    fn added_logs(&self) -> Vec<String> {
+        vec!["learning_rate".into()]
+    }
+
+    fn on_train_begin(&mut self, ctl: &mut TrainingControl) -> Result<()> {
+        self.monitor.check_available("ReduceLROnPlateau", ctl)?;
         self.monitor.best = None;
         self.cooldown_counter = 0;
         self.wait = 0;
@@ -173,7 +224,17 @@ impl Callback for ReduceLROnPlateau {
     fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, ctl: &mut TrainingControl) -> Result<()> {
         logs.insert("learning_rate".into(), ctl.learning_rate() as f64);
         // Keras warns and does nothing when the quantity is missing.
-        let Some(&current) = logs.get(&self.config.monitor) else { return Ok(()) };
+        let Some(&current) = logs.get(&self.config.monitor) else {
+            // Keras lists the keys in insertion order, `learning_rate` (added above) last.
+            let mut keys: Vec<&str> = logs.keys().map(String::as_str).filter(|k| *k != "learning_rate").collect();
+            keys.push("learning_rate");
+            ctl.warn(format!(
+                "Learning rate reduction is conditioned on metric `{}` which is not available. Available metrics are: {}.",
+                self.config.monitor,
+                keys.join(",")
+            ));
+            return Ok(());
+        };
         if self.cooldown_counter > 0 {
             self.cooldown_counter -= 1;
             self.wait = 0;
@@ -230,6 +291,20 @@ impl Default for EarlyStoppingConfig {
 
 /// Stops training when the monitored quantity stops improving (Keras's
 /// `EarlyStopping`).
+///
+/// ```
+/// use fovea_nn::training::{EarlyStopping, EarlyStoppingConfig};
+/// // Keras: EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True)
+/// let stop = EarlyStopping::new(EarlyStoppingConfig {
+///     monitor: "val_accuracy".into(),
+///     patience: 3,
+///     restore_best_weights: true,
+///     ..Default::default()
+/// })?;
+/// // model.fit(&x, &y, &options, &mut [&mut stop])?;
+/// # let _ = stop;
+/// # Ok::<(), fovea_nn::Error>(())
+/// ```
 pub struct EarlyStopping {
     config: EarlyStoppingConfig,
     monitor: Monitor,
@@ -242,15 +317,26 @@ pub struct EarlyStopping {
 }
 
 impl EarlyStopping {
-    /// A callback from `config`.
-    pub fn new(config: EarlyStoppingConfig) -> Self {
+    /// A callback from `config`; an error for a non-finite `min_delta` or `baseline`
+    /// (as every callback and optimizer constructor checks its arguments).
+    pub fn new(config: EarlyStoppingConfig) -> Result<Self> {
+        if !config.min_delta.is_finite() || config.baseline.is_some_and(|b| !b.is_finite()) {
+            return Err(callback_error(
+                "EarlyStopping",
+                format!(
+                    "min_delta and baseline must be finite, received min_delta={} and baseline={:?}",
+                    config.min_delta, config.baseline
+                ),
+            ));
+        }
         let monitor = Monitor::new(&config.monitor, config.mode, config.min_delta);
-        EarlyStopping { config, monitor, wait: 0, stopped_epoch: 0, best_epoch: 0, best_weights: None }
+        Ok(EarlyStopping { config, monitor, wait: 0, stopped_epoch: 0, best_epoch: 0, best_weights: None })
     }
 }
 
 impl Callback for EarlyStopping {
-    fn on_train_begin(&mut self, _ctl: &mut TrainingControl) -> Result<()> {
+    fn on_train_begin(&mut self, ctl: &mut TrainingControl) -> Result<()> {
+        self.monitor.check_available("EarlyStopping", ctl)?;
         // Keras resets `best` to None here, so `baseline` only gates the wait reset.
         self.wait = 0;
         self.stopped_epoch = 0;
@@ -261,7 +347,14 @@ impl Callback for EarlyStopping {
     }
 
     fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, ctl: &mut TrainingControl) -> Result<()> {
-        let Some(&current) = logs.get(&self.config.monitor) else { return Ok(()) };
+        let Some(&current) = logs.get(&self.config.monitor) else {
+            ctl.warn(format!(
+                "Early stopping conditioned on metric `{}` which is not available. Available metrics are: {}",
+                self.config.monitor,
+                available(logs)
+            ));
+            return Ok(());
+        };
         if epoch < self.config.start_from_epoch {
             return Ok(());
         }
@@ -349,24 +442,60 @@ pub struct ModelCheckpoint {
 }
 
 impl ModelCheckpoint {
-    /// Saves to `filepath` with `save`.
-    pub fn new(filepath: &str, save: SaveFn, config: ModelCheckpointConfig) -> Self {
+    /// Saves to `filepath` with `save`; an error when `filepath` is not a valid
+    /// pattern (an unclosed `{`, an unsupported format spec). Whether the names it uses
+    /// are logged is checked when training starts.
+    pub fn new(filepath: &str, save: SaveFn, config: ModelCheckpointConfig) -> Result<Self> {
+        check_pattern(filepath)?;
         let mut monitor = Monitor::new(&config.monitor, config.mode, 0.0);
         monitor.best = config.initial_value_threshold;
-        ModelCheckpoint { filepath: filepath.to_string(), save, config, monitor }
+        Ok(ModelCheckpoint { filepath: filepath.to_string(), save, config, monitor })
     }
 }
 
+/// Formats `pattern` once with placeholder values for every name it uses, so that
+/// syntax errors surface before training.
+fn check_pattern(pattern: &str) -> Result<()> {
+    let mut logs = Logs::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        let field = &rest[i + 1..];
+        let end = field.find(['}', ':']).unwrap_or(field.len());
+        logs.insert(field[..end].to_string(), 0.0);
+        rest = &rest[i + 1..];
+    }
+    format_filepath(pattern, 1, &logs).map(|_| ())
+}
+
 impl Callback for ModelCheckpoint {
+    fn on_train_begin(&mut self, ctl: &mut TrainingControl) -> Result<()> {
+        // Every name the pattern uses must be logged; checked now, not after an epoch
+        // of training.
+        if !ctl.log_keys().is_empty() {
+            let logs: Logs = ctl.log_keys().iter().map(|k| (k.clone(), 0.0)).collect();
+            format_filepath(&self.filepath, 1, &logs).map_err(|e| {
+                callback_error("ModelCheckpoint", format!("{e}; the logged names are: {}", ctl.log_keys().join(", ")))
+            })?;
+        }
+        if self.config.save_best_only {
+            self.monitor.check_available("ModelCheckpoint", ctl)?;
+        }
+        Ok(())
+    }
+
     fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, ctl: &mut TrainingControl) -> Result<()> {
         let path = format_filepath(&self.filepath, epoch + 1, logs)?;
         if self.config.save_best_only {
             // Keras saves anyway (with a warning) when the quantity is missing.
-            if let Some(&current) = logs.get(&self.config.monitor) {
-                if !self.monitor.is_improvement("ModelCheckpoint", current, self.monitor.best)? {
-                    return Ok(());
+            match logs.get(&self.config.monitor) {
+                Some(&current) => {
+                    if !self.monitor.is_improvement("ModelCheckpoint", current, self.monitor.best)? {
+                        return Ok(());
+                    }
+                    self.monitor.best = Some(current);
                 }
-                self.monitor.best = Some(current);
+                // Keras's text; it saves anyway.
+                None => ctl.warn(format!("Can save best model only with {} available.", self.config.monitor)),
             }
         }
         let path = Path::new(&path);

@@ -118,7 +118,7 @@ pub fn dropout_model(seed: u64) -> Model {
 }
 
 pub fn compiled(model: Model, lr: f32) -> fovea_nn::training::CompiledModel {
-    model.compile(Box::new(PlainSgd::new(lr)), Box::new(Mse), vec![Box::new(Mae::default())])
+    model.compile(PlainSgd::new(lr), Mse, Mae::default())
 }
 
 pub fn weights(model: &Model) -> Vec<Vec<f32>> {

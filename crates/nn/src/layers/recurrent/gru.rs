@@ -14,7 +14,7 @@ use crate::{Activation, CallContext, Constraint, Initializer, Layer, Regularizer
 
 /// Keras's `GRU` arguments, with its defaults.
 #[derive(Clone, Debug, PartialEq)]
-pub struct GruConfig {
+pub struct GRUConfig {
     /// Size of the state and the output.
     pub units: usize,
     /// Applied to the candidate state (default tanh).
@@ -69,9 +69,9 @@ pub struct GruConfig {
     pub seed: Option<u64>,
 }
 
-impl Default for GruConfig {
+impl Default for GRUConfig {
     fn default() -> Self {
-        GruConfig {
+        GRUConfig {
             units: 0,
             activation: Activation::Tanh,
             recurrent_activation: Activation::Sigmoid,
@@ -115,23 +115,24 @@ impl Default for GruConfig {
 /// (row 0 input, row 1 recurrent) with `reset_after`, else `(3 * units,)`. Output
 /// `(batch, units)`, or `(batch, timesteps, units)` with `return_sequences`;
 /// `return_state` appends the final state `(batch, units)`.
-pub struct Gru {
+#[allow(clippy::upper_case_acronyms)] // Keras's class name
+pub struct GRU {
     name: String,
-    config: GruConfig,
+    config: GRUConfig,
     kernel: Option<Variable>,
     recurrent_kernel: Option<Variable>,
     bias: Option<Variable>,
 }
 
-impl Gru {
+impl GRU {
     /// A layer of `units` with Keras's other defaults.
     pub fn new(units: usize) -> Self {
-        Self::with_config(GruConfig { units, ..Default::default() })
+        Self::with_config(GRUConfig { units, ..Default::default() })
     }
 
     /// A layer from a full configuration.
-    pub fn with_config(config: GruConfig) -> Self {
-        Gru { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
+    pub fn with_config(config: GRUConfig) -> Self {
+        GRU { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
     }
 
     /// Sets `return_sequences` (builder style).
@@ -147,7 +148,7 @@ impl Gru {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &GruConfig {
+    pub fn config(&self) -> &GRUConfig {
         &self.config
     }
 
@@ -213,7 +214,7 @@ impl Gru {
     }
 }
 
-impl Layer for Gru {
+impl Layer for GRU {
     fn name(&self) -> &str {
         &self.name
     }
@@ -283,7 +284,7 @@ mod tests {
     #[test]
     fn weight_gradients_match_finite_differences() {
         for (reset_after, go_backwards, use_bias) in [(true, false, true), (false, true, true), (true, true, false)] {
-            let layer = Gru::with_config(GruConfig {
+            let layer = GRU::with_config(GRUConfig {
                 units: 2,
                 reset_after,
                 go_backwards,

@@ -13,7 +13,7 @@ use crate::{Activation, CallContext, Constraint, Initializer, Layer, Regularizer
 
 /// Keras's `LSTM` arguments, with its defaults.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LstmConfig {
+pub struct LSTMConfig {
     /// Size of the hidden and carry states and of the output.
     pub units: usize,
     /// Applied to the cell candidate and to the carry before the output gate
@@ -69,9 +69,9 @@ pub struct LstmConfig {
     pub seed: Option<u64>,
 }
 
-impl Default for LstmConfig {
+impl Default for LSTMConfig {
     fn default() -> Self {
-        LstmConfig {
+        LSTMConfig {
             units: 0,
             activation: Activation::Tanh,
             recurrent_activation: Activation::Sigmoid,
@@ -111,23 +111,24 @@ impl Default for LstmConfig {
 /// recurrent_kernel `(units, 4 * units)`, bias `(4 * units,)`, each with column blocks
 /// in the order i, f, c, o. Output `(batch, units)`, or `(batch, timesteps, units)`
 /// with `return_sequences`; `return_state` appends `h` and `c`, each `(batch, units)`.
-pub struct Lstm {
+#[allow(clippy::upper_case_acronyms)] // Keras's class name
+pub struct LSTM {
     name: String,
-    config: LstmConfig,
+    config: LSTMConfig,
     kernel: Option<Variable>,
     recurrent_kernel: Option<Variable>,
     bias: Option<Variable>,
 }
 
-impl Lstm {
+impl LSTM {
     /// A layer of `units` with Keras's other defaults.
     pub fn new(units: usize) -> Self {
-        Self::with_config(LstmConfig { units, ..Default::default() })
+        Self::with_config(LSTMConfig { units, ..Default::default() })
     }
 
     /// A layer from a full configuration.
-    pub fn with_config(config: LstmConfig) -> Self {
-        Lstm { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
+    pub fn with_config(config: LSTMConfig) -> Self {
+        LSTM { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
     }
 
     /// Sets `return_sequences` (builder style).
@@ -143,7 +144,7 @@ impl Lstm {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &LstmConfig {
+    pub fn config(&self) -> &LSTMConfig {
         &self.config
     }
 
@@ -200,7 +201,7 @@ impl Lstm {
     }
 }
 
-impl Layer for Lstm {
+impl Layer for LSTM {
     fn name(&self) -> &str {
         &self.name
     }
@@ -272,7 +273,7 @@ mod tests {
     #[test]
     fn weight_gradients_match_finite_differences() {
         for (go_backwards, use_bias) in [(false, true), (true, false)] {
-            let layer = Lstm::with_config(LstmConfig {
+            let layer = LSTM::with_config(LSTMConfig {
                 units: 2,
                 go_backwards,
                 use_bias,
@@ -290,7 +291,7 @@ mod tests {
     #[test]
     fn unit_forget_bias_sets_the_forget_block_to_ones() {
         let mut rng = Rng::new(0);
-        let mut layer = Lstm::with_config(LstmConfig {
+        let mut layer = LSTM::with_config(LSTMConfig {
             units: 2,
             bias_initializer: Initializer::Constant { value: 0.5 },
             ..Default::default()
@@ -298,7 +299,7 @@ mod tests {
         layer.build(&[ShapeSpec::batched(&[4, 3])], &mut rng).unwrap();
         let b = layer.weights()[2].value().to_vec_f32().unwrap();
         assert_eq!(b, vec![0.5, 0.5, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]);
-        let mut plain = Lstm::with_config(LstmConfig { units: 2, unit_forget_bias: false, ..Default::default() });
+        let mut plain = LSTM::with_config(LSTMConfig { units: 2, unit_forget_bias: false, ..Default::default() });
         plain.build(&[ShapeSpec::batched(&[4, 3])], &mut rng).unwrap();
         assert_eq!(plain.weights()[2].value().to_vec_f32().unwrap(), vec![0.0; 8]);
     }

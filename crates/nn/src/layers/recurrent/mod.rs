@@ -16,9 +16,9 @@ mod gru;
 mod lstm;
 mod simple_rnn;
 
-pub use gru::{Gru, GruConfig};
-pub use lstm::{Lstm, LstmConfig};
-pub use simple_rnn::{SimpleRnn, SimpleRnnConfig};
+pub use gru::{GRUConfig, GRU};
+pub use lstm::{LSTMConfig, LSTM};
+pub use simple_rnn::{SimpleRNN, SimpleRNNConfig};
 
 use fovea_core::{Shape, Tensor};
 

@@ -13,7 +13,7 @@ use crate::{Activation, CallContext, Constraint, Initializer, Layer, Regularizer
 
 /// Keras's `SimpleRNN` arguments, with its defaults.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SimpleRnnConfig {
+pub struct SimpleRNNConfig {
     /// Size of the state and the output.
     pub units: usize,
     /// Applied to each new state (default tanh).
@@ -61,9 +61,9 @@ pub struct SimpleRnnConfig {
     pub seed: Option<u64>,
 }
 
-impl Default for SimpleRnnConfig {
+impl Default for SimpleRNNConfig {
     fn default() -> Self {
-        SimpleRnnConfig {
+        SimpleRNNConfig {
             units: 0,
             activation: Activation::Tanh,
             use_bias: true,
@@ -96,23 +96,23 @@ impl Default for SimpleRnnConfig {
 /// `(units, units)`, bias `(units,)`. Output `(batch, units)`, or `(batch, timesteps,
 /// units)` with `return_sequences`; `return_state` appends the final state `(batch,
 /// units)`.
-pub struct SimpleRnn {
+pub struct SimpleRNN {
     name: String,
-    config: SimpleRnnConfig,
+    config: SimpleRNNConfig,
     kernel: Option<Variable>,
     recurrent_kernel: Option<Variable>,
     bias: Option<Variable>,
 }
 
-impl SimpleRnn {
+impl SimpleRNN {
     /// A layer of `units` with Keras's other defaults.
     pub fn new(units: usize) -> Self {
-        Self::with_config(SimpleRnnConfig { units, ..Default::default() })
+        Self::with_config(SimpleRNNConfig { units, ..Default::default() })
     }
 
     /// A layer from a full configuration.
-    pub fn with_config(config: SimpleRnnConfig) -> Self {
-        SimpleRnn { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
+    pub fn with_config(config: SimpleRNNConfig) -> Self {
+        SimpleRNN { name: String::new(), config, kernel: None, recurrent_kernel: None, bias: None }
     }
 
     /// Sets `return_sequences` (builder style).
@@ -128,7 +128,7 @@ impl SimpleRnn {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &SimpleRnnConfig {
+    pub fn config(&self) -> &SimpleRNNConfig {
         &self.config
     }
 
@@ -160,7 +160,7 @@ impl SimpleRnn {
     }
 }
 
-impl Layer for SimpleRnn {
+impl Layer for SimpleRNN {
     fn name(&self) -> &str {
         &self.name
     }
@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn weight_gradients_match_finite_differences() {
         for (go_backwards, use_bias) in [(false, true), (true, false)] {
-            let layer = SimpleRnn::with_config(SimpleRnnConfig {
+            let layer = SimpleRNN::with_config(SimpleRNNConfig {
                 units: 3,
                 go_backwards,
                 use_bias,
