@@ -5,6 +5,7 @@ mod bench_conv;
 mod bench_go;
 mod bench_model;
 mod bench_timing;
+mod data;
 mod demo;
 mod export;
 mod go;
@@ -59,6 +60,9 @@ enum Command {
     /// Go: `go match` against GTP engines, `go eval` move prediction on game records.
     #[command(subcommand)]
     Go(go::GoCommand),
+    /// Data sets: `data scenes` renders the colour scene world with captions.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// Keeps freed buffers in the process. A training step allocates and frees the same
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Export(args) => export::run(&args),
         Command::Gtp(args) => gtp::run(&args),
         Command::Go(command) => go::run(&command),
+        Command::Data(command) => data::run(&command),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());
