@@ -48,6 +48,7 @@ pub fn run(args: &SummaryArgs) -> Result<(), Box<dyn std::error::Error>> {
                 num_classes: args.classes.unwrap_or(1000),
                 input_size: args.input_size.unwrap_or(227),
                 groups: args.groups.unwrap_or(1),
+                ..Default::default()
             };
             alexnet(&config, &mut rng)?
         }

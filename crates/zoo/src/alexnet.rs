@@ -24,60 +24,99 @@
 //! improving, dropout 0.5, data augmentation by crops, flips and PCA colour shifts.
 
 use fovea_core::Rng;
-use fovea_nn::layers::{Conv2D, Dense, Dropout, Flatten, LocalResponseNormalization, MaxPooling2D, Padding};
-use fovea_nn::{Activation, Error, Model, Result, Sequential};
+use fovea_nn::layers::{
+    Conv2D, Conv2DConfig, Dense, DenseConfig, Dropout, Flatten, LocalResponseNormalization, MaxPooling2D, Padding,
+};
+use fovea_nn::{Activation, Error, Initializer, Model, Result, Sequential};
 
 /// AlexNet's options.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AlexNetConfig {
     /// Output classes (ImageNet: 1000).
     pub num_classes: usize,
-    /// Input height and width (the lecture's 227).
+    /// Input height and width (the lecture's 227; 112 suits 128-pixel images).
     pub input_size: usize,
     /// 2 reproduces the two-GPU split of CONV2, CONV4 and CONV5; 1 is the single-tower net.
     pub groups: usize,
+    /// Scales every layer's filters and units (0.25 gives a quarter-width AlexNet for two
+    /// cores; the layer pattern stays AlexNet's). Counts are rounded to a multiple of
+    /// `2 * groups` so the groups split evenly.
+    pub width: f32,
+    /// The paper's initialisation: weights from N(0, 0.01), biases 1 in CONV2, CONV4,
+    /// CONV5 and the hidden FC layers (so their ReLUs start with positive inputs) and 0
+    /// elsewhere. Off: Keras's defaults (Glorot uniform, zero biases).
+    pub paper_init: bool,
 }
 
 impl Default for AlexNetConfig {
     fn default() -> Self {
-        AlexNetConfig { num_classes: 1000, input_size: 227, groups: 1 }
+        AlexNetConfig { num_classes: 1000, input_size: 227, groups: 1, width: 1.0, paper_init: false }
     }
 }
 
 /// Builds AlexNet with freshly initialised weights.
 pub fn alexnet(config: &AlexNetConfig, rng: &mut Rng) -> Result<Model> {
+    let fail = |msg: String| Err(Error::Model { model: "alexnet".into(), msg });
     if config.groups != 1 && config.groups != 2 {
-        return Err(Error::Model {
-            model: "alexnet".into(),
-            msg: format!("groups must be 1 or 2, got {}", config.groups),
-        });
+        return fail(format!("groups must be 1 or 2, got {}", config.groups));
     }
     if config.num_classes == 0 {
-        return Err(Error::Model { model: "alexnet".into(), msg: "num_classes must be at least 1".into() });
+        return fail("num_classes must be at least 1".into());
+    }
+    if !(config.width > 0.0 && config.width <= 4.0) {
+        return fail(format!("width must be in (0, 4], got {}", config.width));
     }
     let g = config.groups;
-    let pool = || MaxPooling2D::new([3, 3]).strides([2, 2]);
-    let conv = |filters: usize, k: usize, groups: usize| {
-        Conv2D::new(filters, [k, k]).padding(Padding::Same).groups(groups).activation(Activation::Relu)
+    let scaled = |n: usize| {
+        let step = 2 * g;
+        (((n as f32 * config.width) / step as f32).round() as usize).max(1) * step
+    };
+    let (weights, one, zero) = if config.paper_init {
+        (Initializer::RandomNormal { mean: 0.0, stddev: 0.01 }, Initializer::Ones, Initializer::Zeros)
+    } else {
+        (Initializer::glorot_uniform(), Initializer::Zeros, Initializer::Zeros)
+    };
+    let pool = || MaxPooling2D::new(3).strides([2, 2]);
+    let conv = |filters: usize, k: usize, stride: usize, groups: usize, padding: Padding, bias: &Initializer| {
+        Conv2D::with_config(Conv2DConfig {
+            filters: scaled(filters),
+            kernel_size: [k, k],
+            strides: [stride, stride],
+            padding,
+            groups,
+            activation: Activation::Relu,
+            kernel_initializer: weights.clone(),
+            bias_initializer: bias.clone(),
+            ..Default::default()
+        })
+    };
+    let dense = |units: usize, activation: Activation, bias: &Initializer| {
+        Dense::with_config(DenseConfig {
+            units,
+            activation,
+            kernel_initializer: weights.clone(),
+            bias_initializer: bias.clone(),
+            ..Default::default()
+        })
     };
     Sequential::new(&[config.input_size, config.input_size, 3])
         .name("alexnet")
-        .add(Conv2D::new(96, [11, 11]).strides([4, 4]).activation(Activation::Relu))
+        .add(conv(96, 11, 4, 1, Padding::Valid, &zero))
         .add(pool())
         .add(LocalResponseNormalization::alexnet())
         // 'same' on a stride-1 5x5 is the lecture's pad 2 (and 3x3 'same' is pad 1).
-        .add(conv(256, 5, g))
+        .add(conv(256, 5, 1, g, Padding::Same, &one))
         .add(pool())
         .add(LocalResponseNormalization::alexnet())
-        .add(conv(384, 3, 1))
-        .add(conv(384, 3, g))
-        .add(conv(256, 3, g))
+        .add(conv(384, 3, 1, 1, Padding::Same, &zero))
+        .add(conv(384, 3, 1, g, Padding::Same, &one))
+        .add(conv(256, 3, 1, g, Padding::Same, &one))
         .add(pool())
         .add(Flatten::new())
         .add(Dropout::new(0.5))
-        .add(Dense::new(4096).activation(Activation::Relu))
+        .add(dense(scaled(4096), Activation::Relu, &one))
         .add(Dropout::new(0.5))
-        .add(Dense::new(4096).activation(Activation::Relu))
-        .add(Dense::new(config.num_classes).activation(Activation::Softmax))
+        .add(dense(scaled(4096), Activation::Relu, &one))
+        .add(dense(config.num_classes, Activation::Softmax, &zero))
         .build(rng)
 }

@@ -35,14 +35,19 @@ impl ColorMode {
 /// # Shapes
 /// Returns `(1, H, W, C)`, `C` = 3 for [`ColorMode::Rgb`], 1 for grayscale.
 pub fn decode_image(bytes: &[u8], mode: ColorMode, what: &str) -> Result<Tensor> {
+    to_tensor(&decode_dynamic(bytes, what)?, mode)
+}
+
+/// Decodes an image held in memory, whatever its pixel type; the format is guessed
+/// from its bytes, never from a file name, so a misnamed file still decodes.
+pub(super) fn decode_dynamic(bytes: &[u8], what: &str) -> Result<DynamicImage> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| data_error(what, format!("cannot read image: {e}")))?;
     if reader.format().is_none() {
         return Err(data_error(what, "not a PNG or JPEG image (unrecognised signature)"));
     }
-    let img = reader.decode().map_err(|e| data_error(what, format!("cannot decode image: {e}")))?;
-    to_tensor(&img, mode)
+    reader.decode().map_err(|e| data_error(what, format!("cannot decode image: {e}")))
 }
 
 fn to_tensor(img: &DynamicImage, mode: ColorMode) -> Result<Tensor> {

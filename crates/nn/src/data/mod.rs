@@ -22,6 +22,7 @@
 
 mod augment;
 mod digits_csv;
+mod folder;
 mod idx;
 mod image;
 mod loader;
@@ -37,6 +38,10 @@ use crate::{Error, Result};
 pub use self::image::{decode_image, load_image, load_images, ColorMode};
 pub use augment::{Augment, Normalize, Pipeline, RandomCrop, RandomFlip, RandomTranslation};
 pub use digits_csv::load_digits_csv;
+pub use folder::{
+    center_crop, flip_horizontal, load_rgb, random_crop, resize_shorter_side, rgb_to_tensor, ImageFolder, LoadReport,
+    RgbImage,
+};
 pub use idx::{read_idx, read_idx_images, read_idx_labels, IdxArray};
 pub use loader::{Batches, Loader, LoaderConfig};
 pub use mnist::{fashion_mnist, load_mnist_dir, FASHION_MNIST_DIR};
