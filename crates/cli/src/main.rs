@@ -7,13 +7,16 @@ mod bench_model;
 mod bench_timing;
 mod data;
 mod demo;
+mod evaluate_images;
 mod export;
 mod go;
 mod gtp;
 mod keras;
 mod summary;
 mod train;
+mod train_alexnet;
 mod train_go;
+mod visualize;
 
 use std::process::ExitCode;
 
@@ -63,6 +66,10 @@ enum Command {
     /// Data sets: `data scenes` renders the colour scene world with captions.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// The AlexNet paper's pictures for a network from `train alexnet`: `filters`,
+    /// `predictions`, `neighbours`, `confusion`.
+    #[command(subcommand)]
+    Visualize(visualize::VisualizeCommand),
 }
 
 /// Keeps freed buffers in the process. A training step allocates and frees the same
@@ -114,6 +121,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Gtp(args) => gtp::run(&args),
         Command::Go(command) => go::run(&command),
         Command::Data(command) => data::run(&command),
+        Command::Visualize(command) => visualize::run(&command),
         Command::Info => {
             println!("fovea {}", env!("CARGO_PKG_VERSION"));
             println!("threads: {}", fovea_core::num_threads());

@@ -35,6 +35,8 @@ pub enum TrainCommand {
     Lenet(TrainArgs),
     /// The AlphaGo policy network on real Go games (SGF files, folders, the Tom kifu set).
     GoPolicy(crate::train_go::GoPolicyArgs),
+    /// AlexNet's recipe on an image folder (DIR/{train,val}/<class>/), resumable.
+    Alexnet(crate::train_alexnet::AlexNetArgs),
 }
 
 /// Runs `fovea train <network>`.
@@ -42,6 +44,7 @@ pub fn run(command: &TrainCommand) -> CliResult<()> {
     match command {
         TrainCommand::Lenet(args) => train(args),
         TrainCommand::GoPolicy(args) => crate::train_go::run(args),
+        TrainCommand::Alexnet(args) => crate::train_alexnet::run(args),
     }
 }
 
@@ -104,12 +107,26 @@ pub struct TrainArgs {
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
     /// A model saved by `fovea train` (model.safetensors).
-    model: PathBuf,
-    /// IDX folder (default Fashion-MNIST); its test split is used.
+    #[arg(required_unless_present = "ensemble")]
+    model: Option<PathBuf>,
+    /// IDX folder (default Fashion-MNIST; its test split is used), or for networks
+    /// trained on image folders (`train alexnet`), the image folder.
     #[arg(long)]
     data: Option<PathBuf>,
     #[arg(long, default_value_t = 256)]
     batch_size: usize,
+    /// Image folders: the split to score.
+    #[arg(long, default_value = "test")]
+    split: String,
+    /// Image folders: average the paper's ten crops (corners, centre, and mirrors).
+    #[arg(long)]
+    ten_crop: bool,
+    /// Image folders: average the softmax of several models (the paper's 5 and 7 CNNs).
+    #[arg(long, num_args = 1.., conflicts_with = "model")]
+    ensemble: Vec<PathBuf>,
+    /// Print `{"images": N, "top1": x, "top5": y}` as the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Options of `fovea predict`.
@@ -339,13 +356,21 @@ pub fn train(args: &TrainArgs) -> CliResult<()> {
 
 /// `fovea evaluate MODEL`: loss and accuracy on the test split.
 pub fn evaluate(args: &EvaluateArgs) -> CliResult<()> {
-    let model = load_model(&args.model)?;
+    let models: Vec<PathBuf> = args.model.iter().cloned().chain(args.ensemble.iter().cloned()).collect();
+    if models.iter().any(|m| crate::evaluate_images::is_image_model(m)) {
+        let data = args.data.as_ref().ok_or("evaluate: --data DIR (the image folder) is needed for this model")?;
+        return crate::evaluate_images::run(&models, data, &args.split, args.ten_crop, args.json);
+    }
+    if models.len() != 1 || args.ten_crop {
+        return Err("evaluate: --ensemble and --ten-crop apply to networks trained on image folders".into());
+    }
+    let model = load_model(&models[0])?;
     let (_, test) = load_data(&args.data)?;
     let compiled = model.compile(optimizer_for_eval()?, SparseCategoricalCrossentropy::default(), accuracy());
     let logs = compiled.evaluate(test.features(), test.labels(), args.batch_size.max(1))?;
     println!(
         "{}: test accuracy {:.4}, loss {:.4} ({} images)",
-        args.model.display(),
+        models[0].display(),
         logs.get("accuracy").copied().unwrap_or(f64::NAN),
         logs.get("loss").copied().unwrap_or(f64::NAN),
         test.len()

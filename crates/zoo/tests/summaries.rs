@@ -32,7 +32,9 @@ fn alexnet_single_tower_has_62_378_344_parameters() {
 
 #[test]
 fn alexnet_options_change_the_head_and_input() {
-    let m = alexnet(&AlexNetConfig { num_classes: 10, input_size: 227, groups: 1, ..Default::default() }, &mut Rng::new(0)).unwrap();
+    let m =
+        alexnet(&AlexNetConfig { num_classes: 10, input_size: 227, groups: 1, ..Default::default() }, &mut Rng::new(0))
+            .unwrap();
     assert_eq!(m.output_specs()[0].to_string(), "(None, 10)");
     assert!(alexnet(&AlexNetConfig { groups: 3, ..Default::default() }, &mut Rng::new(0)).is_err());
     // Too small an input for the three stride-2 pools is an error naming a layer.

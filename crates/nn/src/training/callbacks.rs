@@ -76,6 +76,11 @@ impl<'a> TrainingControl<'a> {
         self.optimizer.set_learning_rate(lr)
     }
 
+    /// The optimizer (its state, for a callback that writes checkpoints).
+    pub fn optimizer(&self) -> &dyn Optimizer {
+        &*self.optimizer
+    }
+
     /// The model being trained.
     pub fn model(&self) -> &Model {
         self.model
