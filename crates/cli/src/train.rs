@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use clap::Args;
 use fovea_core::{Rng, Tensor};
-use fovea_nn::data::{fashion_mnist, load_digits_csv, load_image, load_mnist_dir, ColorMode, Dataset};
+use fovea_nn::data::{
+    center_crop, fashion_mnist, load_digits_csv, load_mnist_dir, load_rgb, resize_shorter_side, rgb_to_tensor, Dataset,
+};
 use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::accuracy;
@@ -135,9 +137,11 @@ pub struct PredictArgs {
     /// A model saved by `fovea train`, or a Keras model: a .keras archive or a legacy
     /// full-model .h5 file (told apart by the extension).
     model: PathBuf,
-    /// fovea models: a 28x28 PNG or JPEG (converted to grey). Keras models: the input
-    /// array, a .npy file (float32, float64 or integer) with the batch axis first.
-    image: Option<PathBuf>,
+    /// fovea models: images of any size and format (PNG, JPEG, BMP, WebP), each prepared
+    /// as the model's evaluation does (LeNet: grey, resized to 28x28; AlexNet: shorter
+    /// side resized, centre crop, mean subtracted). Keras models: the input array, one
+    /// .npy file (float32, float64 or integer) with the batch axis first.
+    images: Vec<PathBuf>,
     /// How many classes to list (fovea models).
     #[arg(long, default_value_t = 3)]
     top: usize,
@@ -386,29 +390,58 @@ fn optimizer_for_eval() -> CliResult<Sgd> {
 /// `fovea predict MODEL IMAGE`: the top classes with their probabilities.
 pub fn predict(args: &PredictArgs) -> CliResult<()> {
     if crate::keras::is_keras_model(&args.model) {
-        return crate::keras::predict(&args.model, args.image.as_deref(), &args.inputs, args.output.as_deref());
+        if args.images.len() > 1 {
+            return Err(
+                "predict: a Keras model takes one .npy input (use --input NAME=FILE.npy for several inputs)".into()
+            );
+        }
+        return crate::keras::predict(
+            &args.model,
+            args.images.first().map(|p| p.as_path()),
+            &args.inputs,
+            args.output.as_deref(),
+        );
     }
-    let image_path = args.image.as_ref().ok_or("predict: missing IMAGE (a 28x28 PNG or JPEG)")?;
-    let model = load_model(&args.model)?;
-    let image = load_image(image_path, ColorMode::Grayscale)?;
-    let expected = model.input_specs()[0].clone();
-    if !expected.accepts(image.shape()) {
-        return Err(format!(
-            "predict: {} is {}x{}, but the model takes {} images",
-            image_path.display(),
-            image.dims()[1],
-            image.dims()[2],
-            expected
-        )
-        .into());
+    if args.images.is_empty() {
+        return Err("predict: missing IMAGE (one or more PNG, JPEG, BMP or WebP files)".into());
     }
-    let probs: Tensor = model.forward(&image, false, &mut Rng::new(0))?;
-    let p = probs.to_vec_f32()?;
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-    for &k in order.iter().take(args.top.max(1)) {
-        let name = FASHION_CLASSES.get(k).copied().unwrap_or("?");
-        println!("{k} {name:<12} {:.4}", p[k]);
+    let image_model = crate::evaluate_images::is_image_model(&args.model);
+    let (model, classes, prepare): (Model, Vec<String>, Box<dyn Fn(&Path) -> CliResult<Tensor>>) = if image_model {
+        let m = crate::evaluate_images::load_image_model(&args.model)?;
+        let (size, side, mean) = (m.input_size, m.shorter_side, m.mean);
+        let prepare = move |p: &Path| -> CliResult<Tensor> {
+            let img = center_crop(&resize_shorter_side(&load_rgb(p)?, side)?, size, size)?;
+            Ok(rgb_to_tensor(&img)?.sub(&Tensor::from_vec(mean.to_vec(), [3])?)?)
+        };
+        (m.model, m.classes, Box::new(prepare))
+    } else {
+        let model = load_model(&args.model)?;
+        let names = FASHION_CLASSES.iter().map(|s| s.to_string()).collect();
+        // LeNet's evaluation: 28x28 grey in [0, 1] (ITU-R 601 luma, as Keras's
+        // `load_img(color_mode="grayscale")`).
+        let prepare = |p: &Path| -> CliResult<Tensor> {
+            let img = center_crop(&resize_shorter_side(&load_rgb(p)?, 28)?, 28, 28)?;
+            let grey: Vec<f32> = img
+                .pixels()
+                .map(|px| (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32) / 255.0)
+                .collect();
+            Ok(Tensor::from_vec(grey, [1, 28, 28, 1])?)
+        };
+        (model, names, Box::new(prepare))
+    };
+    let top = if image_model && args.top == 3 { 5 } else { args.top.max(1) };
+    for path in &args.images {
+        let probs: Tensor = model.forward(&prepare(path)?, false, &mut Rng::new(0))?;
+        let p = probs.to_vec_f32()?;
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        if args.images.len() > 1 {
+            println!("{}:", path.display());
+        }
+        for &k in order.iter().take(top) {
+            let name = classes.get(k).map(String::as_str).unwrap_or("?");
+            println!("{k} {name:<12} {:.4}", p[k]);
+        }
     }
     Ok(())
 }

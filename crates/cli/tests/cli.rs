@@ -105,9 +105,16 @@ fn train_evaluate_predict_round_trip_on_the_shipped_digits() {
     let (ok, stdout, err) = fovea(&["predict", model.to_str().unwrap(), png.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    // Any size and colour: resized to 28x28 grey, as evaluation feeds the model.
     let wide = out.join("wide.png");
-    image::GrayImage::new(30, 28).save(&wide).unwrap();
-    let (ok, _, err) = fovea(&["predict", model.to_str().unwrap(), wide.to_str().unwrap()]);
-    assert!(!ok && err.contains("is 28x30, but the model takes (None, 28, 28, 1) images"), "{err}");
+    image::RgbImage::new(60, 40).save(&wide).unwrap();
+    let (ok, stdout, err) = fovea(&["predict", model.to_str().unwrap(), wide.to_str().unwrap(), png.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(stdout.lines().count(), 8, "a header and three classes per image: {stdout}");
+    // The blank 60x40 image becomes the blank 28x28 one: the same answer.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[1..4], lines[5..8]);
+    let (ok, _, err) = fovea(&["predict", model.to_str().unwrap(), out.join("missing.png").to_str().unwrap()]);
+    assert!(!ok && err.contains("missing.png"), "{err}");
     std::fs::remove_dir_all(&out).ok();
 }

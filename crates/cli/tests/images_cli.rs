@@ -96,6 +96,12 @@ fn scenes_train_evaluate_and_visualize() {
     let (ok, out) = fovea(&["evaluate", "--ensemble", s(&model), s(&ckpt), "--data", s(&data)]);
     assert!(ok && out.contains("2 models averaged"), "{out}");
 
+    // Images of any size: resized, centre-cropped and mean-subtracted as evaluation does.
+    let photo = data.join("test/apple/test_000000.png");
+    let (ok, out) = fovea(&["predict", s(&model), s(&photo), s(&data.join("train/pear/train_000019.png"))]);
+    assert!(ok, "{out}");
+    assert_eq!(out.lines().count(), 12, "a header and the top 5 per image: {out}");
+
     for (what, extra) in [
         ("filters", vec![]),
         ("predictions", vec!["--data", s(&data)]),
