@@ -388,6 +388,9 @@ fn optimizer_for_eval() -> CliResult<Sgd> {
 }
 
 /// `fovea predict MODEL IMAGE`: the top classes with their probabilities.
+/// Turns an image file into the model's input batch of one.
+type Prepare = Box<dyn Fn(&Path) -> CliResult<Tensor>>;
+
 pub fn predict(args: &PredictArgs) -> CliResult<()> {
     if crate::keras::is_keras_model(&args.model) {
         if args.images.len() > 1 {
@@ -406,7 +409,7 @@ pub fn predict(args: &PredictArgs) -> CliResult<()> {
         return Err("predict: missing IMAGE (one or more PNG, JPEG, BMP or WebP files)".into());
     }
     let image_model = crate::evaluate_images::is_image_model(&args.model);
-    let (model, classes, prepare): (Model, Vec<String>, Box<dyn Fn(&Path) -> CliResult<Tensor>>) = if image_model {
+    let (model, classes, prepare): (Model, Vec<String>, Prepare) = if image_model {
         let m = crate::evaluate_images::load_image_model(&args.model)?;
         let (size, side, mean) = (m.input_size, m.shorter_side, m.mean);
         let prepare = move |p: &Path| -> CliResult<Tensor> {
