@@ -24,6 +24,20 @@ pub enum VisualizeCommand {
     Neighbours(DataArgs),
     /// The confusion matrix on a split.
     Confusion(DataArgs),
+    /// The feature maps of each convolution for one image.
+    Activations(ActivationsArgs),
+}
+
+/// Options of `fovea visualize activations`.
+#[derive(Args, Debug)]
+pub struct ActivationsArgs {
+    /// A model saved by `fovea train alexnet`.
+    model: PathBuf,
+    /// An image of any size and format (prepared as evaluation prepares it).
+    image: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long, default_value = "activations.png")]
+    output: PathBuf,
 }
 
 /// Options of `fovea visualize filters`.
@@ -65,6 +79,7 @@ pub fn run(command: &VisualizeCommand) -> CliResult<()> {
         VisualizeCommand::Predictions(a) => predictions(a)?,
         VisualizeCommand::Neighbours(a) => neighbours(a)?,
         VisualizeCommand::Confusion(a) => confusion(a)?,
+        VisualizeCommand::Activations(a) => activations(a)?,
     };
     println!("wrote {}", path.display());
     Ok(())
@@ -258,4 +273,47 @@ fn confusion(a: &DataArgs) -> CliResult<PathBuf> {
     let out = a.output.clone().unwrap_or_else(|| PathBuf::from("confusion.png"));
     c.save_png(&out)?;
     Ok(out)
+}
+
+/// Each convolution's feature maps for one image, one row of grey tiles per layer (each
+/// map scaled to its own range), up to 32 maps a layer.
+fn activations(a: &ActivationsArgs) -> CliResult<PathBuf> {
+    use fovea_nn::data::{center_crop, load_rgb, resize_shorter_side, rgb_to_tensor};
+    let m = load_image_model(&a.model)?;
+    let img = center_crop(&resize_shorter_side(&load_rgb(&a.image)?, m.shorter_side)?, m.input_size, m.input_size)?;
+    let mut h = rgb_to_tensor(&img)?.sub(&Tensor::from_vec(m.mean.to_vec(), [3])?)?;
+    let mut maps: Vec<(String, Tensor)> = Vec::new();
+    let mut rng = Rng::new(0);
+    for l in m.model.layers() {
+        let mut ctx = fovea_nn::CallContext::new(false, &mut rng);
+        h = no_grad(|| l.call(std::slice::from_ref(&h), &mut ctx))?.remove(0);
+        if l.class_name() == "Conv2D" {
+            maps.push((l.name().to_string(), h.clone()));
+        }
+    }
+    const SHOWN: usize = 32;
+    let tile = |side: usize| ((48 / side).max(1) * side) as i64;
+    let rows: Vec<i64> = maps.iter().map(|(_, t)| tile(t.dims()[1]) + 22).collect();
+    let width = 8 + SHOWN as i64 * (tile(maps.iter().map(|(_, t)| t.dims()[1]).min().unwrap_or(1)) + 4);
+    let width = width.max(8 + m.input_size as i64 * 2 + 300);
+    let mut c = Canvas::new(width as u32, (40 + m.input_size as i64 * 2 + rows.iter().sum::<i64>()) as u32);
+    c.text(8, 8, &format!("activations of {}", a.image.display()), 2, BLACK);
+    let raw = img.into_raw();
+    c.blit(8, 32, m.input_size, m.input_size, &raw, 2);
+    let mut y = 40 + m.input_size as i64 * 2;
+    for ((name, t), row) in maps.iter().zip(&rows) {
+        let d = t.dims();
+        let (side_h, side_w, channels) = (d[1], d[2], d[3]);
+        let v = t.to_vec_f32()?;
+        c.text(8, y, &format!("{name}: {side_h}x{side_w}x{channels}"), 1, BLACK);
+        let scale = (48 / side_h.max(1)).max(1) as i64;
+        for ch in 0..channels.min(SHOWN) {
+            let grey: Vec<f32> = (0..side_h * side_w).map(|p| v[p * channels + ch]).collect();
+            let bytes: Vec<u8> = to_bytes(&grey).into_iter().flat_map(|g| [g, g, g]).collect();
+            c.blit(8 + ch as i64 * (side_w as i64 * scale + 4), y + 12, side_w, side_h, &bytes, scale);
+        }
+        y += row;
+    }
+    c.save_png(&a.output)?;
+    Ok(a.output.clone())
 }

@@ -116,6 +116,9 @@ fn scenes_train_evaluate_and_visualize() {
         let bytes = std::fs::read(&png).unwrap();
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 500, "{what}");
     }
+    let png = run.join("activations.png");
+    let (ok, out) = fovea(&["visualize", "activations", s(&model), s(&photo), "-o", s(&png)]);
+    assert!(ok && std::fs::read(&png).unwrap().starts_with(b"\x89PNG"), "{out}");
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&run);
 }
