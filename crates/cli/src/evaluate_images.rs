@@ -182,3 +182,34 @@ pub fn run(models: &[PathBuf], data: &Path, split: &str, ten_crop: bool, json: b
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_crops_are_the_corners_and_the_centre() {
+        assert_eq!(crop_offsets(128, 112, false), [(8, 8)]);
+        assert_eq!(crop_offsets(128, 112, true), [(0, 0), (0, 16), (16, 0), (16, 16), (8, 8)]);
+    }
+
+    #[test]
+    fn top_k_counts_ties_in_the_label_s_favour_and_ranks_within_five() {
+        // Six classes, two samples: the first right, the second's true
+        // class ranked third.
+        let probs = [0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 0.25, 0.2, 0.1, 0.1, 0.05];
+        assert_eq!(top_k(&probs, &[0, 2], 6), (0.5, 1.0));
+        // A sample whose class is ranked sixth misses the top 5.
+        let probs = [0.3, 0.2, 0.2, 0.1, 0.1, 0.06, 0.04];
+        assert_eq!(top_k(&probs, &[6], 7), (0.0, 0.0));
+        // A tie with the top class counts as right.
+        assert_eq!(top_k(&[0.5, 0.5], &[1], 2), (1.0, 1.0));
+    }
+
+    #[test]
+    fn a_mirrored_crop_reverses_columns_and_subtracts_the_mean() {
+        let x = Tensor::from_vec((0..2 * 2 * 3).map(|v| v as f32).collect(), [1, 2, 2, 3]).unwrap();
+        let c = crop(&x, 0, 0, 2, true, [1.0, 1.0, 1.0]).unwrap().to_vec_f32().unwrap();
+        assert_eq!(c, [2.0, 3.0, 4.0, -1.0, 0.0, 1.0, 8.0, 9.0, 10.0, 5.0, 6.0, 7.0]);
+    }
+}
