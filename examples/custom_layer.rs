@@ -25,7 +25,7 @@
 use fovea_core::{Rng, Tensor};
 use fovea_nn::layers::Dense;
 use fovea_nn::losses::MeanSquaredError;
-use fovea_nn::optimizers::Sgd;
+use fovea_nn::optimizers::SGD;
 use fovea_nn::training::FitOptions;
 use fovea_nn::{CallContext, Layer, Result, Sequential, ShapeSpec, Variable};
 
@@ -51,7 +51,7 @@ fn main() -> Result<()> {
     let x = rng.uniform([32, 4], 0.0, 1.0)?;
     let y = x.matmul(&Tensor::from_vec(vec![1.0, 2.0, 0.0, -1.0], [4, 1])?)?;
     let model = Sequential::new(&[4]).add(Scale::default()).add(Dense::new(1)).build(&mut rng)?;
-    let mut model = model.compile(Sgd::default(), MeanSquaredError, ());
+    let mut model = model.compile(SGD::default(), MeanSquaredError, ());
     let history = model.fit(&x, &y, &FitOptions { epochs: 5, verbose: 0, ..Default::default() }, &mut [])?;
     assert_eq!(model.model().layers().next().map(|l| l.name()), Some("scale"));
     println!("loss by epoch: {:?}", history.history["loss"]);

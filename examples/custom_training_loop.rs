@@ -17,7 +17,7 @@
 
 use fovea_core::{Rng, Tensor};
 use fovea_nn::layers::Dense;
-use fovea_nn::optimizers::Sgd;
+use fovea_nn::optimizers::SGD;
 use fovea_nn::{Activation, Optimizer, Sequential};
 
 fn main() -> fovea_nn::Result<()> {
@@ -26,7 +26,7 @@ fn main() -> fovea_nn::Result<()> {
     let y = x.matmul(&Tensor::from_vec(vec![1.0, -2.0, 0.5], [3, 1])?)?;
     let model =
         Sequential::new(&[3]).add(Dense::new(16).activation(Activation::Relu)).add(Dense::new(1)).build(&mut rng)?;
-    let mut sgd = Sgd::with_learning_rate(0.1)?;
+    let mut sgd = SGD::with_learning_rate(0.1)?;
     let mut loss = Tensor::scalar(0.0);
     for _ in 0..300 {
         loss = model.forward(&x, true, &mut rng)?.sub(&y)?.square()?.mean_all()?;

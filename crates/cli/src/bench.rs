@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use fovea_core::{Rng, Tensor};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
-use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
+use fovea_nn::optimizers::{Adam, AdamConfig, SGDConfig, SGD};
 use fovea_nn::training::FitOptions;
 use fovea_nn::{LearningRate, Optimizer};
 use fovea_zoo::{lenet, lenet_with, LeNetConfig};
@@ -67,7 +67,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
         "lenet" => (
             lenet(10, &mut rng)?,
-            Box::new(Sgd::new(SgdConfig {
+            Box::new(SGD::new(SGDConfig {
                 learning_rate: LearningRate::Constant(0.01),
                 momentum: 0.9,
                 ..Default::default()

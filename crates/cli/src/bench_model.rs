@@ -14,7 +14,7 @@ use clap::Args;
 use fovea_core::{no_grad, Rng, Tensor};
 use fovea_nn::layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
-use fovea_nn::optimizers::{Sgd, SgdConfig};
+use fovea_nn::optimizers::{SGDConfig, SGD};
 use fovea_nn::training::{FitOptions, LambdaCallback};
 use fovea_nn::{Activation, LearningRate, Model, Sequential};
 use fovea_zoo::{alexnet, go::alphago_policy, lenet, AlexNetConfig};
@@ -96,7 +96,7 @@ fn mnist_cnn(rng: &mut Rng) -> fovea_nn::Result<Model> {
 fn time_train_step(net: Model, batch: usize, reps: usize, rng: &mut Rng) -> fovea_nn::Result<Timing> {
     const WARMUP: usize = 3;
     let optimizer =
-        Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.9, ..Default::default() })?;
+        SGD::new(SGDConfig { learning_rate: LearningRate::Constant(0.01), momentum: 0.9, ..Default::default() })?;
     let mut compiled = net.compile(optimizer, SparseCategoricalCrossentropy::default(), ());
     let n = batch * (WARMUP + reps);
     let x = rng.uniform([n, 28, 28, 1], 0.0, 1.0)?;

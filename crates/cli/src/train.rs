@@ -17,7 +17,7 @@ use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslati
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::accuracy;
 use fovea_nn::optimizers::schedules::CosineDecay;
-use fovea_nn::optimizers::{Adam, AdamConfig, OptimizerOptions, Sgd, SgdConfig};
+use fovea_nn::optimizers::{Adam, AdamConfig, OptimizerOptions, SGDConfig, SGD};
 use fovea_nn::training::{CompiledModel, FitOptions};
 use fovea_nn::{
     load_checkpoint, load_weights, plot_history, save_checkpoint, Checkpoint, LearningRate, Model, Optimizer,
@@ -258,7 +258,7 @@ fn optimizer(args: &TrainArgs, steps: u64) -> CliResult<Box<dyn Optimizer>> {
             options: options(args),
             ..Default::default()
         })?),
-        "sgd" => Box::new(Sgd::new(SgdConfig {
+        "sgd" => Box::new(SGD::new(SGDConfig {
             learning_rate: learning_rate(args, args.lr.unwrap_or(0.01), steps)?,
             momentum: 0.9,
             options: options(args),
@@ -383,8 +383,8 @@ pub fn evaluate(args: &EvaluateArgs) -> CliResult<()> {
 }
 
 /// Evaluation needs no optimizer; `compile` wants one, so give it an idle SGD.
-fn optimizer_for_eval() -> CliResult<Sgd> {
-    Ok(Sgd::default())
+fn optimizer_for_eval() -> CliResult<SGD> {
+    Ok(SGD::default())
 }
 
 /// `fovea predict MODEL IMAGE`: the top classes with their probabilities.

@@ -12,7 +12,7 @@ use fovea_nn::data::{
 };
 use fovea_nn::losses::SparseCategoricalCrossentropy;
 use fovea_nn::metrics::{accuracy, SparseTopKCategoricalAccuracy};
-use fovea_nn::optimizers::{OptimizerOptions, Sgd, SgdConfig};
+use fovea_nn::optimizers::{OptimizerOptions, SGDConfig, SGD};
 use fovea_nn::training::{
     Callback, FitOptions, LambdaCallback, ReduceLROnPlateau, ReduceLROnPlateauConfig, TrainingControl,
 };
@@ -144,7 +144,7 @@ pub fn run(args: &AlexNetArgs) -> CliResult<()> {
     let mut rng = Rng::new(0);
     let val_x = normalize.apply(val.features(), &mut rng)?;
 
-    let sgd = Sgd::new(SgdConfig {
+    let sgd = SGD::new(SGDConfig {
         learning_rate: args.lr.into(),
         momentum: args.momentum,
         options: OptimizerOptions { weight_decay: Some(args.weight_decay), ..Default::default() },

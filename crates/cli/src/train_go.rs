@@ -75,8 +75,8 @@ pub struct GoPolicyArgs {
 /// Runs `fovea train go-policy`.
 pub fn run(args: &GoPolicyArgs) -> CliResult<()> {
     let (optimizer, default_lr, default_halve) = match args.optimizer.as_str() {
-        "sgd" => (OptimizerKind::Sgd { momentum: 0.9 }, 0.01, None),
-        "alphago" => (OptimizerKind::Sgd { momentum: 0.0 }, 0.003, Some(80_000_000)),
+        "sgd" => (OptimizerKind::SGD { momentum: 0.9 }, 0.01, None),
+        "alphago" => (OptimizerKind::SGD { momentum: 0.0 }, 0.003, Some(80_000_000)),
         "adam" => (OptimizerKind::Adam, 0.0005, None),
         other => {
             return Err(format!("train go-policy: unknown --optimizer '{other}' (expected sgd, alphago or adam)").into())

@@ -11,7 +11,7 @@ use fovea_core::{Rng, Tensor};
 use fovea_nn::layers::{Concatenate, Dense};
 use fovea_nn::losses::{MeanSquaredError, SparseCategoricalCrossentropy};
 use fovea_nn::metrics::{accuracy, MeanAbsoluteError};
-use fovea_nn::optimizers::Sgd;
+use fovea_nn::optimizers::SGD;
 use fovea_nn::training::{
     Callback, EarlyStopping, EarlyStoppingConfig, FitOptions, LambdaCallback, Logs, Losses, Metrics, ModelCheckpoint,
     ModelCheckpointConfig, MonitorMode, ReduceLROnPlateau, ReduceLROnPlateauConfig, TrainingControl,
@@ -144,7 +144,7 @@ fn named_inputs_outputs_losses_weights_and_metrics_match_keras() {
     );
     assert_eq!(model.output_names(), ["class", "score"]);
     let mut m = model.compile(
-        Sgd::with_learning_rate(0.1).unwrap(),
+        SGD::with_learning_rate(0.1).unwrap(),
         Losses::per_output()
             .output("class", SparseCategoricalCrossentropy::default())
             .output("score", MeanSquaredError)
@@ -188,7 +188,7 @@ fn positional_lists_log_under_default_output_names_like_keras() {
     let model = build(&[(3, Activation::Softmax, None), (1, Activation::Linear, None)], &fx["initial_weights"]);
     assert_eq!(model.output_names(), ["dense", "dense_1"]);
     let mut m = model.compile(
-        Sgd::with_learning_rate(0.1).unwrap(),
+        SGD::with_learning_rate(0.1).unwrap(),
         Losses::per_output()
             .output(0, SparseCategoricalCrossentropy::default())
             .output(1, MeanSquaredError)
@@ -215,7 +215,7 @@ fn one_loss_applies_to_every_output_and_logs_each() {
     let case = &fx["single_loss_for_all"];
     let model =
         build(&[(1, Activation::Linear, Some("r1")), (2, Activation::Linear, Some("r2"))], &case["initial_weights"]);
-    let mut m = model.compile(Sgd::with_learning_rate(0.1).unwrap(), MeanSquaredError, ());
+    let mut m = model.compile(SGD::with_learning_rate(0.1).unwrap(), MeanSquaredError, ());
     let (tr, va) = (&fx["train"], &fx["val"]);
     let x = [&tensor(&tr["img"]), &tensor(&tr["words"])];
     let y = [("r1", tensor(&tr["score"])), ("r2", tensor(&tr["r2"]))];
@@ -236,7 +236,7 @@ fn accuracy_on_one_softmax_output_logs_as_accuracy() {
     let case = &fx["single_output_accuracy"];
     let model = build(&[(3, Activation::Softmax, Some("class"))], &case["initial_weights"]);
     let mut m =
-        model.compile(Sgd::with_learning_rate(0.1).unwrap(), SparseCategoricalCrossentropy::default(), accuracy());
+        model.compile(SGD::with_learning_rate(0.1).unwrap(), SparseCategoricalCrossentropy::default(), accuracy());
     let (tr, va) = (&fx["train"], &fx["val"]);
     let x = [&tensor(&tr["img"]), &tensor(&tr["words"])];
     let val = ([tensor(&va["img"]), tensor(&va["words"])].into(), labels(&va["class"]).into());
@@ -265,7 +265,7 @@ fn small_data() -> (Named2, Named2) {
 }
 
 fn fit_err(losses: Losses, metrics: Metrics, x: fovea_nn::training::Data, y: fovea_nn::training::Data) -> String {
-    let mut m = two_heads().compile(Sgd::default(), losses, metrics);
+    let mut m = two_heads().compile(SGD::default(), losses, metrics);
     m.fit(x, y, &FitOptions { verbose: 0, ..FitOptions::default() }, &mut []).unwrap_err().to_string()
 }
 
@@ -297,7 +297,7 @@ fn mistakes_in_multi_output_arguments_are_named() {
     let err = fit_err(per(), Metrics::none(), short.into(), y.clone().into());
     assert!(err.contains("Data cardinality is ambiguous") && err.contains("'x' sizes: 7 (shape (7, 4)), 10"), "{err}");
     // An output with no loss and no metrics needs no target.
-    let mut m = two_heads().compile(Sgd::default(), per(), ());
+    let mut m = two_heads().compile(SGD::default(), per(), ());
     let h =
         m.fit(x, [("class", y[0].1.clone())], &FitOptions { verbose: 0, ..FitOptions::default() }, &mut []).unwrap();
     assert_eq!(h.history.keys().collect::<Vec<_>>(), ["class_loss", "loss"]);
@@ -308,7 +308,7 @@ fn a_monitor_that_is_never_logged_fails_before_training_and_names_the_logs() {
     let (x, y) = small_data();
     let compile = || {
         two_heads().compile(
-            Sgd::default(),
+            SGD::default(),
             Losses::per_output()
                 .output("class", SparseCategoricalCrossentropy::default())
                 .output("score", MeanSquaredError),
@@ -367,7 +367,7 @@ fn a_monitor_missing_from_an_epoch_warns_with_keras_text() {
         .map(|k| k.as_str().unwrap().to_string())
         .collect();
     let model = two_heads();
-    let mut sgd = Sgd::default();
+    let mut sgd = SGD::default();
     let mut ctl = TrainingControl::new(&model, &mut sgd);
     let logs = || -> Logs { keys.iter().map(|k| (k.clone(), 0.5)).collect() };
     let mut es = EarlyStopping::new(EarlyStoppingConfig {
@@ -417,7 +417,7 @@ fn an_image_shaped_prediction_against_labels_suggests_flatten() {
         .add(Conv2D::new(3, 1).activation(Activation::Softmax))
         .build(&mut Rng::new(0))
         .unwrap();
-    let mut m = model.compile(Sgd::default(), SparseCategoricalCrossentropy::default(), accuracy());
+    let mut m = model.compile(SGD::default(), SparseCategoricalCrossentropy::default(), accuracy());
     let x = Tensor::ones([6, 4, 4, 1]).unwrap();
     let y = Tensor::from_vec_i64(vec![0, 1, 2, 0, 1, 2], [6]).unwrap();
     let err = m.fit(&x, &y, &FitOptions { verbose: 0, ..FitOptions::default() }, &mut []).unwrap_err().to_string();

@@ -14,8 +14,8 @@ use fovea_nn::metrics::{
 };
 use fovea_nn::optimizers::schedules::{CosineDecay, ExponentialDecay, LearningRateSchedule, PiecewiseConstantDecay};
 use fovea_nn::optimizers::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, LearningRate, Optimizer, OptimizerOptions, RmsProp,
-    RmsPropConfig, Sgd, SgdConfig,
+    Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, LearningRate, Optimizer, OptimizerOptions, RMSprop,
+    RMSpropConfig, SGDConfig, SGD,
 };
 use fovea_nn::{Constraint, Variable};
 use serde_json::Value;
@@ -199,7 +199,7 @@ fn make_optimizer(class: &str, c: &Value) -> Box<dyn Optimizer> {
     };
     match class {
         "SGD" => Box::new(
-            Sgd::new(SgdConfig {
+            SGD::new(SGDConfig {
                 learning_rate,
                 momentum: f(&c["momentum"]),
                 nesterov: c["nesterov"].as_bool().unwrap(),
@@ -213,7 +213,7 @@ fn make_optimizer(class: &str, c: &Value) -> Box<dyn Optimizer> {
                 .unwrap(),
         ),
         "RMSprop" => Box::new(
-            RmsProp::new(RmsPropConfig {
+            RMSprop::new(RMSpropConfig {
                 learning_rate,
                 rho: c["rho"].as_f64().unwrap(),
                 momentum: f(&c["momentum"]),
@@ -286,11 +286,11 @@ fn err_text<T>(r: fovea_nn::Result<T>) -> String {
 
 #[test]
 fn optimizers_reject_bad_arguments() {
-    let e = err_text(Sgd::new(SgdConfig { learning_rate: LearningRate::Constant(-0.1), ..Default::default() }));
+    let e = err_text(SGD::new(SGDConfig { learning_rate: LearningRate::Constant(-0.1), ..Default::default() }));
     assert!(e.starts_with("SGD: ") && e.contains("learning_rate=-0.1"), "{e}");
-    let e = err_text(Sgd::new(SgdConfig { momentum: 1.5, ..Default::default() }));
+    let e = err_text(SGD::new(SGDConfig { momentum: 1.5, ..Default::default() }));
     assert!(e.contains("`momentum` must be a float between [0, 1]") && e.contains("momentum=1.5"), "{e}");
-    let e = err_text(Sgd::new(SgdConfig { momentum: -0.1, ..Default::default() }));
+    let e = err_text(SGD::new(SGDConfig { momentum: -0.1, ..Default::default() }));
     assert!(e.contains("momentum=-0.1"), "{e}");
     let both = OptimizerOptions { clipnorm: Some(1.0), global_clipnorm: Some(2.0), ..Default::default() };
     let e = err_text(Adam::new(AdamConfig { options: both, ..Default::default() }));
@@ -298,7 +298,7 @@ fn optimizers_reject_bad_arguments() {
         e,
         "Adam: Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=1, clipvalue=None, global_clipnorm=2"
     );
-    let e = err_text(RmsProp::new(RmsPropConfig { momentum: 2.0, ..Default::default() }));
+    let e = err_text(RMSprop::new(RMSpropConfig { momentum: 2.0, ..Default::default() }));
     assert!(e.starts_with("RMSprop: ") && e.contains("momentum=2"), "{e}");
     let e = err_text(Adam::new(AdamConfig { beta_2: 1.0, ..Default::default() }));
     assert!(e.contains("beta_2=1"), "{e}");
@@ -308,7 +308,7 @@ fn optimizers_reject_bad_arguments() {
 
 #[test]
 fn gradient_shape_must_match_its_variable() {
-    let mut opt = Sgd::new(SgdConfig::default()).unwrap();
+    let mut opt = SGD::new(SGDConfig::default()).unwrap();
     let v = Variable::new("kernel", Tensor::zeros([2, 3]).unwrap(), true);
     let e = err_text(opt.apply_gradients(&[(Tensor::zeros([3, 2]).unwrap(), &v)]));
     assert!(e.contains("[3, 2]") || e.contains("(3, 2)"), "{e}");
@@ -323,7 +323,7 @@ fn gradient_shape_must_match_its_variable() {
 fn scheduled_learning_rate_cannot_be_set_but_constant_can() {
     let sched = ExponentialDecay::new(0.1, 10, 0.5, false).unwrap();
     let mut opt =
-        Sgd::new(SgdConfig { learning_rate: LearningRate::Schedule(Box::new(sched)), ..Default::default() }).unwrap();
+        SGD::new(SGDConfig { learning_rate: LearningRate::Schedule(Box::new(sched)), ..Default::default() }).unwrap();
     assert!(err_text(opt.set_learning_rate(0.5)).contains("not settable"));
     let mut opt = Adam::new(AdamConfig::default()).unwrap();
     opt.set_learning_rate(0.5).unwrap();

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use fovea_core::{Rng, Tensor};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
-use fovea_nn::optimizers::{Adam, AdamConfig, Sgd, SgdConfig};
+use fovea_nn::optimizers::{Adam, AdamConfig, SGDConfig, SGD};
 use fovea_nn::progress::{ProgbarConfig, Verbosity};
 use fovea_nn::{load_checkpoint, plot_history, save_checkpoint, CallContext, Checkpoint, History, LearningRate, Loss};
 use fovea_nn::{named_weights, Optimizer, Progbar, Variable};
@@ -37,7 +37,7 @@ use crate::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OptimizerKind {
     /// SGD with the given momentum (AlphaGo: plain SGD, momentum 0).
-    Sgd {
+    SGD {
         momentum: f32,
     },
     Adam,
@@ -133,8 +133,8 @@ pub struct TrainSummary {
 fn make_optimizer(config: &TrainConfig) -> Result<Box<dyn Optimizer>> {
     let learning_rate = LearningRate::Constant(config.lr);
     Ok(match config.optimizer {
-        OptimizerKind::Sgd { momentum } => {
-            Box::new(Sgd::new(SgdConfig { learning_rate, momentum, ..Default::default() })?)
+        OptimizerKind::SGD { momentum } => {
+            Box::new(SGD::new(SGDConfig { learning_rate, momentum, ..Default::default() })?)
         }
         OptimizerKind::Adam => Box::new(Adam::new(AdamConfig { learning_rate, ..Default::default() })?),
     })
@@ -488,7 +488,7 @@ mod tests {
             batch: 16,
             steps: 10,
             epoch_steps: 5,
-            optimizer: OptimizerKind::Sgd { momentum: 0.0 },
+            optimizer: OptimizerKind::SGD { momentum: 0.0 },
             lr: 0.003,
             lr_halve_every: Some(100),
             seed: 1,

@@ -87,12 +87,12 @@ pub struct LayerCall {
 /// use fovea_core::{Rng, Tensor};
 /// use fovea_nn::layers::Dense;
 /// use fovea_nn::losses::MeanSquaredError;
-/// use fovea_nn::optimizers::Sgd;
+/// use fovea_nn::optimizers::SGD;
 /// use fovea_nn::Sequential;
 /// let model = Sequential::new(&[2]).add(Dense::new(1)).build(&mut Rng::new(0))?;
 /// let y = model.forward(&Tensor::ones([3, 2])?, false, &mut Rng::new(0))?; // inference
 /// assert_eq!(y.dims(), &[3, 1]);
-/// let compiled = model.compile(Sgd::default(), MeanSquaredError, ()); // to train
+/// let compiled = model.compile(SGD::default(), MeanSquaredError, ()); // to train
 /// assert_eq!(compiled.model().count_params(), 3);
 /// # Ok::<(), fovea_nn::Error>(())
 /// ```

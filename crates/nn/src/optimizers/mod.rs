@@ -1,5 +1,5 @@
-//! Optimizers with Keras 3's update rules and defaults: [`Sgd`], [`Adam`], [`AdamW`],
-//! [`RmsProp`], [`Adagrad`], sharing Keras's base-optimizer options
+//! Optimizers with Keras 3's update rules and defaults: [`SGD`], [`Adam`], [`AdamW`],
+//! [`RMSprop`], [`Adagrad`], sharing Keras's base-optimizer options
 //! ([`OptimizerOptions`]: weight decay, clipping) and learning rates that may follow a
 //! schedule ([`schedules`]).
 
@@ -13,9 +13,23 @@ mod sgd;
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use base::{LearningRate, OptimizerOptions};
-pub use rmsprop::{RmsProp, RmsPropConfig};
+pub use rmsprop::{RMSprop, RMSpropConfig};
 pub use schedules::LearningRateSchedule;
-pub use sgd::{Sgd, SgdConfig};
+pub use sgd::{SGDConfig, SGD};
+
+/// The optimizers go by Keras's class names; these are the names they had before.
+#[deprecated(note = "use SGD, Keras's class name")]
+/// The earlier name.
+pub type Sgd = SGD;
+#[deprecated(note = "use SGDConfig")]
+/// The earlier name.
+pub type SgdConfig = SGDConfig;
+#[deprecated(note = "use RMSprop, Keras's class name")]
+/// The earlier name.
+pub type RmsProp = RMSprop;
+#[deprecated(note = "use RMSpropConfig")]
+/// The earlier name.
+pub type RmsPropConfig = RMSpropConfig;
 
 use fovea_core::{Gradients, Tensor};
 
@@ -60,10 +74,10 @@ pub trait Optimizer: Send {
     /// ```
     /// use fovea_core::{Rng, Tensor};
     /// use fovea_nn::layers::Dense;
-    /// use fovea_nn::optimizers::Sgd;
+    /// use fovea_nn::optimizers::SGD;
     /// use fovea_nn::{Optimizer, Sequential};
     /// let model = Sequential::new(&[3]).add(Dense::new(1)).build(&mut Rng::new(0))?;
-    /// let mut sgd = Sgd::with_learning_rate(0.1)?;
+    /// let mut sgd = SGD::with_learning_rate(0.1)?;
     /// let x = Tensor::ones([4, 3])?;
     /// let loss = model.forward(&x, true, &mut Rng::new(1))?.square()?.mean_all()?;
     /// sgd.step(&model, &loss.backward()?)?;

@@ -4,9 +4,9 @@ use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, O
 use crate::error::training_error;
 use crate::Result;
 
-/// [`RmsProp`]'s arguments, with Keras's names and defaults.
+/// [`RMSprop`]'s arguments, with Keras's names and defaults.
 #[derive(Debug)]
-pub struct RmsPropConfig {
+pub struct RMSpropConfig {
     /// Keras default 0.001.
     pub learning_rate: LearningRate,
     /// Decay of the squared-gradient average (Keras default 0.9). f64 because Keras
@@ -22,9 +22,9 @@ pub struct RmsPropConfig {
     pub options: OptimizerOptions,
 }
 
-impl Default for RmsPropConfig {
+impl Default for RMSpropConfig {
     fn default() -> Self {
-        RmsPropConfig {
+        RMSpropConfig {
             learning_rate: LearningRate::Constant(0.001),
             rho: 0.9,
             momentum: 0.0,
@@ -80,15 +80,15 @@ impl UpdateRule for Rule {
 }
 
 /// Keras's `RMSprop`.
-pub struct RmsProp {
+pub struct RMSprop {
     base: Base,
     rule: Rule,
 }
 
-impl RmsProp {
+impl RMSprop {
     /// Checks a finite non-negative learning rate, `rho` in [0, 1], `momentum` >= 0 and
     /// at most one clipping option.
-    pub fn new(config: RmsPropConfig) -> Result<Self> {
+    pub fn new(config: RMSpropConfig) -> Result<Self> {
         if !(0.0..=1.0).contains(&config.rho) {
             return Err(training_error("RMSprop", format!("`rho` must be in [0, 1], received rho={}", config.rho)));
         }
@@ -100,9 +100,9 @@ impl RmsProp {
         }
         let rule =
             Rule { rho: config.rho, momentum: config.momentum, epsilon: config.epsilon, centered: config.centered };
-        Ok(RmsProp { base: Base::new("RMSprop", config.learning_rate, config.options)?, rule })
+        Ok(RMSprop { base: Base::new("RMSprop", config.learning_rate, config.options)?, rule })
     }
 }
 
-impl_optimizer!(RmsProp);
-impl_short_constructors!(RmsProp, RmsPropConfig, "RMSprop");
+impl_optimizer!(RMSprop);
+impl_short_constructors!(RMSprop, RMSpropConfig, "RMSprop");

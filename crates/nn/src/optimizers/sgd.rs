@@ -4,9 +4,9 @@ use super::base::{impl_optimizer, impl_short_constructors, Base, LearningRate, O
 use crate::error::training_error;
 use crate::Result;
 
-/// [`Sgd`]'s arguments, with Keras's names and defaults.
+/// [`SGD`]'s arguments, with Keras's names and defaults.
 #[derive(Debug)]
-pub struct SgdConfig {
+pub struct SGDConfig {
     /// Keras default 0.01.
     pub learning_rate: LearningRate,
     /// In [0, 1] (Keras default 0: plain SGD, no slot).
@@ -17,9 +17,9 @@ pub struct SgdConfig {
     pub options: OptimizerOptions,
 }
 
-impl Default for SgdConfig {
+impl Default for SGDConfig {
     fn default() -> Self {
-        SgdConfig {
+        SGDConfig {
             learning_rate: LearningRate::Constant(0.01),
             momentum: 0.0,
             nesterov: false,
@@ -57,15 +57,16 @@ impl UpdateRule for Rule {
 }
 
 /// Keras's `SGD`.
-pub struct Sgd {
+#[allow(clippy::upper_case_acronyms)] // Keras's class name
+pub struct SGD {
     base: Base,
     rule: Rule,
 }
 
-impl Sgd {
+impl SGD {
     /// Checks the arguments as Keras does (`momentum` in [0, 1]), plus a finite
     /// non-negative learning rate and at most one clipping option.
-    pub fn new(config: SgdConfig) -> Result<Self> {
+    pub fn new(config: SGDConfig) -> Result<Self> {
         if !(0.0..=1.0).contains(&config.momentum) {
             return Err(training_error(
                 "SGD",
@@ -73,9 +74,9 @@ impl Sgd {
             ));
         }
         let base = Base::new("SGD", config.learning_rate, config.options)?;
-        Ok(Sgd { base, rule: Rule { momentum: config.momentum, nesterov: config.nesterov } })
+        Ok(SGD { base, rule: Rule { momentum: config.momentum, nesterov: config.nesterov } })
     }
 }
 
-impl_optimizer!(Sgd);
-impl_short_constructors!(Sgd, SgdConfig, "SGD");
+impl_optimizer!(SGD);
+impl_short_constructors!(SGD, SGDConfig, "SGD");
