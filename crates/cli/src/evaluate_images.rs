@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use fovea_core::{no_grad, Rng, Tensor};
-use fovea_nn::data::ImageFolder;
+use fovea_nn::data::{center_crop, load_rgb, resize_shorter_side, rgb_to_tensor, ImageFolder, RgbImage};
 use fovea_nn::{load_checkpoint, load_weights, Model};
 use fovea_zoo::{alexnet, AlexNetConfig};
 
@@ -54,6 +54,15 @@ pub fn load_image_model(path: &Path) -> CliResult<ImageModel> {
         .as_array()
         .map(|m| m.iter().filter_map(|v| v.as_f64()).map(|v| v as f32).collect())
         .unwrap_or_default();
+    let shorter_side = field("shorter_side")?;
+    if shorter_side < config.input_size {
+        return Err(format!(
+            "{}: shorter_side {shorter_side} is below input_size {}",
+            path.display(),
+            config.input_size
+        )
+        .into());
+    }
     if m.len() != 3 || classes.len() != config.num_classes {
         return Err(format!("{}: the architecture lacks its classes or mean: {a}", path.display()).into());
     }
@@ -62,9 +71,27 @@ pub fn load_image_model(path: &Path) -> CliResult<ImageModel> {
         classes,
         mean: [m[0], m[1], m[2]],
         input_size: config.input_size,
-        shorter_side: field("shorter_side")?,
+        shorter_side,
         groups: config.groups,
     })
+}
+
+impl ImageModel {
+    /// An image file as evaluation feeds it: shorter side resized, centre crop, channel
+    /// mean subtracted. Returns the crop too (for pictures).
+    ///
+    /// # Shapes
+    /// The tensor is `(1, input_size, input_size, 3)`.
+    pub fn prepare(&self, path: &Path) -> CliResult<(RgbImage, Tensor)> {
+        prepare_image(path, self.input_size, self.shorter_side, self.mean)
+    }
+}
+
+/// [`ImageModel::prepare`] with its three settings given.
+pub fn prepare_image(path: &Path, size: usize, shorter_side: usize, mean: [f32; 3]) -> CliResult<(RgbImage, Tensor)> {
+    let img = center_crop(&resize_shorter_side(&load_rgb(path)?, shorter_side)?, size, size)?;
+    let x = rgb_to_tensor(&img)?.sub(&Tensor::from_vec(mean.to_vec(), [3])?)?;
+    Ok((img, x))
 }
 
 /// The `(top, left)` of the centre crop, or of the ten crops' five positions.

@@ -11,7 +11,7 @@ use std::time::Instant;
 use clap::Args;
 use fovea_core::{Rng, Tensor};
 use fovea_nn::data::{
-    center_crop, fashion_mnist, load_digits_csv, load_mnist_dir, load_rgb, resize_shorter_side, rgb_to_tensor, Dataset,
+    center_crop, fashion_mnist, load_digits_csv, load_mnist_dir, load_rgb, resize_shorter_side, Dataset,
 };
 use fovea_nn::data::{Loader, LoaderConfig, Pipeline, RandomFlip, RandomTranslation};
 use fovea_nn::losses::SparseCategoricalCrossentropy;
@@ -412,10 +412,8 @@ pub fn predict(args: &PredictArgs) -> CliResult<()> {
     let (model, classes, prepare): (Model, Vec<String>, Prepare) = if image_model {
         let m = crate::evaluate_images::load_image_model(&args.model)?;
         let (size, side, mean) = (m.input_size, m.shorter_side, m.mean);
-        let prepare = move |p: &Path| -> CliResult<Tensor> {
-            let img = center_crop(&resize_shorter_side(&load_rgb(p)?, side)?, size, size)?;
-            Ok(rgb_to_tensor(&img)?.sub(&Tensor::from_vec(mean.to_vec(), [3])?)?)
-        };
+        let prepare =
+            move |p: &Path| -> CliResult<Tensor> { Ok(crate::evaluate_images::prepare_image(p, size, side, mean)?.1) };
         (m.model, m.classes, Box::new(prepare))
     } else {
         let model = load_model(&args.model)?;

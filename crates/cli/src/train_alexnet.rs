@@ -16,7 +16,7 @@ use fovea_nn::optimizers::{OptimizerOptions, SGDConfig, SGD};
 use fovea_nn::training::{
     Callback, FitOptions, LambdaCallback, ReduceLROnPlateau, ReduceLROnPlateauConfig, TrainingControl,
 };
-use fovea_nn::{load_checkpoint, named_weights, plot_history, save_checkpoint, Checkpoint, History};
+use fovea_nn::{load_checkpoint, load_weights, named_weights, plot_history, save_checkpoint, Checkpoint, History};
 use fovea_zoo::{alexnet, AlexNetConfig};
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -168,14 +168,7 @@ pub fn run(args: &AlexNetArgs) -> CliResult<()> {
             )
             .into());
         }
-        let model = compiled.model();
-        for (name, value) in &ckpt.weights {
-            let (layer, weight) = name.split_once('/').ok_or_else(|| format!("bad weight name {name}"))?;
-            let l = model.layer(layer).ok_or_else(|| format!("checkpoint names unknown layer {layer}"))?;
-            let w =
-                l.weights().into_iter().find(|w| w.name() == weight).ok_or_else(|| format!("unknown weight {name}"))?;
-            w.assign(value)?;
-        }
+        load_weights(compiled.model(), &ckpt_path)?;
         compiled.optimizer_mut().load_state(&ckpt.optimizer)?;
         initial_epoch = ckpt.epoch;
         history = ckpt.metadata.get("history").map(|h| history_from_json(h)).unwrap_or_default();

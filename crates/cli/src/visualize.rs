@@ -278,10 +278,8 @@ fn confusion(a: &DataArgs) -> CliResult<PathBuf> {
 /// Each convolution's feature maps for one image, one row of grey tiles per layer (each
 /// map scaled to its own range), up to 32 maps a layer.
 fn activations(a: &ActivationsArgs) -> CliResult<PathBuf> {
-    use fovea_nn::data::{center_crop, load_rgb, resize_shorter_side, rgb_to_tensor};
     let m = load_image_model(&a.model)?;
-    let img = center_crop(&resize_shorter_side(&load_rgb(&a.image)?, m.shorter_side)?, m.input_size, m.input_size)?;
-    let mut h = rgb_to_tensor(&img)?.sub(&Tensor::from_vec(m.mean.to_vec(), [3])?)?;
+    let (img, mut h) = m.prepare(&a.image)?;
     let mut maps: Vec<(String, Tensor)> = Vec::new();
     let mut rng = Rng::new(0);
     for l in m.model.layers() {

@@ -14,9 +14,9 @@ fn temp_dir(name: &str) -> PathBuf {
 
 #[test]
 fn a_scene_is_a_function_of_its_seed() {
-    let a = render(&scene(42, 64, 3, false), 64);
-    assert_eq!(a, render(&scene(42, 64, 3, false), 64));
-    assert_ne!(a, render(&scene(43, 64, 3, false), 64));
+    let a = render(&scene(42, 64, 3, false).unwrap(), 64);
+    assert_eq!(a, render(&scene(42, 64, 3, false).unwrap(), 64));
+    assert_ne!(a, render(&scene(43, 64, 3, false).unwrap(), 64));
     assert_eq!(a.len(), 64 * 64 * 3);
     // Not a flat image: objects, shading and texture give many distinct colours.
     let mut colours: Vec<&[u8]> = a.chunks(3).collect();
@@ -29,14 +29,14 @@ fn a_scene_is_a_function_of_its_seed() {
 fn held_out_pairs_appear_only_in_the_novel_split() {
     for seed in 0..400u64 {
         let kind = (seed as usize) % KINDS.len();
-        for o in scene(seed, 64, kind, false).objects {
+        for o in scene(seed, 64, kind, false).unwrap().objects {
             let k = &KINDS[o.kind];
             assert!(!is_novel(k.name, k.colours[o.colour].0), "seed {seed}: {} {}", k.colours[o.colour].0, k.name);
         }
     }
     for (i, (name, colour)) in NOVEL.iter().enumerate() {
         let kind = KINDS.iter().position(|k| k.name == *name).unwrap();
-        let s = scene(i as u64, 64, kind, true);
+        let s = scene(i as u64, 64, kind, true).unwrap();
         let main = s.objects.iter().find(|o| o.main).unwrap();
         assert_eq!(KINDS[main.kind].colours[main.colour].0, *colour);
     }
@@ -46,7 +46,7 @@ fn held_out_pairs_appear_only_in_the_novel_split() {
 fn every_image_gets_five_different_captions_naming_its_object() {
     for seed in 0..300u64 {
         let kind = (seed as usize * 7) % KINDS.len();
-        let s = scene(seed, 96, kind, false);
+        let s = scene(seed, 96, kind, false).unwrap();
         let c = captions(&s, seed);
         assert_eq!(c.len(), 5);
         let mut unique = c.clone();
@@ -96,6 +96,12 @@ fn the_dataset_is_the_same_on_one_thread_and_on_several() {
     assert!(images.iter().filter(|i| i["split"] == "novel").count() == 5);
     let _ = std::fs::remove_dir_all(one);
     let _ = std::fs::remove_dir_all(many);
+}
+
+#[test]
+fn a_kind_past_the_list_is_an_error() {
+    let err = scene(0, 64, KINDS.len(), false).unwrap_err().to_string();
+    assert!(err.contains(&format!("main_kind {} is out of range", KINDS.len())), "{err}");
 }
 
 #[test]

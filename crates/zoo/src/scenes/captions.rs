@@ -62,11 +62,14 @@ fn relation(a: &Object, b: &Object) -> &'static str {
     }
 }
 
-/// The scene's five captions, all different, in lower case without final punctuation
+/// The scene's five captions (none for a scene without objects), all different, in lower case without final punctuation
 /// (Karpathy's `raw` keeps them as written; tokens split on spaces).
 pub fn captions(scene: &Scene, seed: u64) -> Vec<String> {
     let mut d = Draw::new(seed ^ 0x00C0_FFEE);
-    let main = scene.objects.iter().find(|o| o.main).copied().unwrap_or(scene.objects[0]);
+    // A scene built by hand may hold no main object (or nothing at all).
+    let Some(main) = scene.objects.iter().find(|o| o.main).or(scene.objects.first()).copied() else {
+        return Vec::new();
+    };
     let kind = &KINDS[scene.main_kind];
     let n = scene.main_count;
     let rel_size = main.radius / scene.size as f32;

@@ -132,8 +132,15 @@ fn pick_colour(d: &mut Draw, kind: usize, novel: bool) -> usize {
 
 /// The scene with `seed`, for an image of `size` pixels, whose main objects are of kind
 /// `main_kind` (an index into [`KINDS`]). `novel` draws them in a held-out colour (the
-/// kind must have one, see [`NOVEL`]); otherwise no object ever has one.
-pub fn scene(seed: u64, size: usize, main_kind: usize, novel: bool) -> Scene {
+/// kind must have one, see [`NOVEL`]); otherwise no object ever has one. An error for a
+/// kind index past [`KINDS`].
+pub fn scene(seed: u64, size: usize, main_kind: usize, novel: bool) -> fovea_nn::Result<Scene> {
+    if main_kind >= KINDS.len() {
+        return Err(fovea_nn::Error::Data {
+            what: "scenes".into(),
+            msg: format!("main_kind {main_kind} is out of range: there are {} kinds", KINDS.len()),
+        });
+    }
     let mut d = Draw::new(seed);
     let s = size as f32;
     let main_colour = pick_colour(&mut d, main_kind, novel);
@@ -195,5 +202,5 @@ pub fn scene(seed: u64, size: usize, main_kind: usize, novel: bool) -> Scene {
         }
     }
     objects.extend(mains);
-    Scene { place, light, objects, main_kind, main_count, size, seed: (seed >> 32) as u32 ^ seed as u32 }
+    Ok(Scene { place, light, objects, main_kind, main_count, size, seed: (seed >> 32) as u32 ^ seed as u32 })
 }

@@ -110,7 +110,7 @@ pub fn write_dataset(config: &ScenesConfig) -> Result<ScenesReport> {
                 let class = classes[i % classes.len()];
                 let kind = KINDS.iter().position(|k| k.name == class).unwrap_or(0);
                 let seed = image_seed(config.seed, split_id as u64, i as u64);
-                let sc = scene(seed, config.size, kind, novel);
+                let sc = scene(seed, config.size, kind, novel)?;
                 let filename = format!("{split}/{class}/{split}_{i:06}.png");
                 write_png(&config.out.join(&filename), &render(&sc, config.size), config.size)?;
                 Ok(Entry { filename, split, class, sentences: captions(&sc, seed) })
